@@ -1,0 +1,221 @@
+"""The Mesa face of the model: agents that users inspect, select and collect data from.
+
+State lives in per-population numpy arrays (``sim.population``) so that one rule, written once,
+runs over every agent at national scale. Each agent here is a handle on one row: reading an
+attribute reads the array, so a handle always shows the current state. At national scale
+student handles are made on demand (``model.student(i)``) rather than all at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.population import ORIGINS, SCHOOL_STATES, STANCES
+
+if TYPE_CHECKING:
+    from sim.model import TutorialNetworkModel
+
+
+class Student(mesa.Agent):
+    """A student learns the tema it chose from a tutor who masters it and, once it has
+    demonstrated that tema in public, tutors it to others."""
+
+    model: TutorialNetworkModel
+
+    def __init__(self, model: TutorialNetworkModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def school(self) -> int:
+        return int(self.model.students.school[self.index])
+
+    @property
+    def mastery(self) -> np.ndarray:
+        """Mastery of each tema of the catalogue, in [0, 1]."""
+        return self.model.students.mastery[:, self.index].copy()
+
+    @property
+    def interest(self) -> np.ndarray:
+        return self.model.students.interest[:, self.index].copy()
+
+    @property
+    def tema(self) -> int | None:
+        k = int(self.model.students.tema[self.index])
+        return None if k < 0 else k
+
+    @property
+    def tutor_of(self) -> list[int]:
+        """The temas this student has demonstrated and can tutor."""
+        mask = int(self.model.students.tutor_of[self.index])
+        return [k for k in range(self.model.params.model.catalogue.topics) if mask >> k & 1]
+
+    @property
+    def is_tutor(self) -> bool:
+        return bool(self.model.students.tutor_of[self.index])
+
+    @property
+    def motivation(self) -> float:
+        """A student's engagement is its school's: how transformed its learning is."""
+        return float(self.model.schools.engagement[self.school])
+
+    @property
+    def pressure(self) -> bool:
+        """Whether its school was punished after the last test."""
+        return bool(self.model.schools.punished[self.school])
+
+
+class Teacher(mesa.Agent):
+    """A teacher takes up the tutorial practice after being tutored in it, deepens it through
+    coaching, interchanges and its students' response, and drops it when motivation runs out."""
+
+    model: TutorialNetworkModel
+
+    def __init__(self, model: TutorialNetworkModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    def _get(self, name: str) -> np.generic:
+        return getattr(self.model.teachers, name)[self.index]
+
+    @property
+    def school(self) -> int:
+        return int(self._get("school"))
+
+    @property
+    def zone(self) -> int:
+        return int(self.model.schools.zone[self.school])
+
+    @property
+    def catalogue(self) -> list[int]:
+        """The temas this teacher masters and so can offer."""
+        mask = int(self._get("topics"))
+        return [k for k in range(self.model.params.model.catalogue.topics) if mask >> k & 1]
+
+    @property
+    def practice(self) -> float:
+        return float(self._get("practice"))
+
+    @property
+    def motivation(self) -> float:
+        return float(self._get("motivation"))
+
+    @property
+    def admin_load(self) -> float:
+        return float(self._get("admin_load"))
+
+    @property
+    def adopted(self) -> bool:
+        return bool(self._get("adopted"))
+
+    @property
+    def origin(self) -> str:
+        return ORIGINS[int(self._get("origin"))]
+
+    @property
+    def genuine(self) -> bool:
+        threshold = self.model.params.model.practice.genuine_threshold
+        return self.adopted and self.practice >= threshold
+
+    @property
+    def surface(self) -> bool:
+        """Formally adopted without the practice: compliance on paper."""
+        return self.adopted and not self.genuine
+
+    @property
+    def lapsed(self) -> bool:
+        return bool(self._get("ever_adopted")) and not self.adopted
+
+    @property
+    def pressure(self) -> bool:
+        return bool(self.model.schools.punished[self.school])
+
+
+class Supervisor(mesa.Agent):
+    """A zone supervisor mediates between policy and schools: it protects them, models the
+    practice by coaching, or checks formats, and drifts toward checking formats when overloaded."""
+
+    model: TutorialNetworkModel
+
+    def __init__(self, model: TutorialNetworkModel, zone: int) -> None:
+        super().__init__(model)
+        self.zone = zone
+
+    @property
+    def stance(self) -> str:
+        return STANCES[int(self.model.supervisors.stance[self.zone])]
+
+    @property
+    def leeway(self) -> float:
+        return float(self.model.supervisors.leeway[self.zone])
+
+    @property
+    def capacity(self) -> int:
+        return int(self.model.supervisors.capacity[self.zone])
+
+    @property
+    def load(self) -> float:
+        return float(self.model.supervisors.load[self.zone])
+
+    @property
+    def schools(self) -> np.ndarray:
+        return np.flatnonzero(self.model.schools.zone == self.zone)
+
+
+class MinistryNode(mesa.Agent):
+    """A ministry node sets mandates, pace and testing for its area and, in PEMLE-like
+    scenarios, tutors the practice down the line of nodes instead of cascading it."""
+
+    model: TutorialNetworkModel
+
+    def __init__(self, model: TutorialNetworkModel, level: str, area: int) -> None:
+        super().__init__(model)
+        self.level = level  # "federal", "state" or "zone"
+        self.area = area
+
+    def _schools(self) -> np.ndarray:
+        s, h = self.model.schools, self.model.hierarchy
+        if self.level == "federal":
+            return np.ones(s.zone.size, dtype=bool)
+        if self.level == "state":
+            return h.zone_state[s.zone] == self.area
+        return s.zone == self.area
+
+    @property
+    def mandated_schools(self) -> int:
+        return int(self.model.schools.mandated[self._schools()].sum())
+
+    @property
+    def sheltered_schools(self) -> int:
+        return int(self.model.schools.sheltered[self._schools()].sum())
+
+    @property
+    def mandate_target(self) -> int:
+        return self.model.params.scenario.mandate.target
+
+    @property
+    def pace(self) -> float:
+        return self.model.params.scenario.mandate.pace
+
+    @property
+    def testing_pressure(self) -> float:
+        return self.model.params.scenario.testing.pressure
+
+    @property
+    def resources(self) -> int:
+        """Coaches the ministry pays: its own (while a mandate is in force) and the movement's."""
+        m = self.model.params.scenario.mandate
+        own = m.coaches if self.model.mandate_in_force else 0
+        return own + self.model.ministry_coaches
+
+    @property
+    def attention(self) -> float:
+        """1 while the ministry backs a programme, 0 once support is withdrawn."""
+        return 0.0 if self.model.reversed else float(bool(self.model.programmes))
+
+
+def school_state_name(code: int) -> str:
+    return SCHOOL_STATES[code]

@@ -1,0 +1,63 @@
+"""Voluntary diffusion through mobilizing structures (000: visits, interchanges, demonstrations).
+
+A teacher joins after experiencing the practice as a tutee: outreach reaches anyone now and
+then (Bass's innovation term), contacts in genuine practice recruit in proportion to their share
+(Bass's imitation term), and public demonstrations in the zone draw visitors. Supervisors open
+or close the door; teachers with no motivation left do not volunteer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.population import ENFORCE, PROTECT, VOLUNTARY
+
+if TYPE_CHECKING:
+    from sim.model import TutorialNetworkModel
+
+
+def supervisor_openness(model: TutorialNetworkModel) -> np.ndarray:
+    """Per school: how far its zone supervisor lets teachers take up the practice."""
+    p = model.params.model.supervision
+    sup = model.supervisors
+    per_zone = np.ones(model.n_zones, dtype=np.float32)
+    per_zone[sup.stance == PROTECT] += p.protect_boost
+    enforce = sup.stance == ENFORCE
+    per_zone[enforce] = 1.0 - p.block * (1.0 - sup.leeway[enforce])
+    school = per_zone[model.schools.zone]
+    # Pilot status shelters a school from an enforcing supervisor (brief: sheltered status).
+    return np.where(model.schools.sheltered, np.maximum(school, 1.0), school)
+
+
+def joining_hazard(model: TutorialNetworkModel) -> np.ndarray:
+    """Monthly hazard of volunteering, for every teacher."""
+    d = model.params.model.diffusion
+    t = model.teachers
+    outreach = d.spontaneous if model.movement_active else 0.0
+    demonstrating = np.bincount(
+        model.schools.zone, weights=model.schools.demonstrations > 0, minlength=model.n_zones
+    )
+    hazard = (
+        outreach
+        + d.imitation * model.exposure
+        + d.demonstration_reach * demonstrating[model.schools.zone[t.school]]
+    )
+    hazard *= supervisor_openness(model)[t.school]
+    # Visits, interchanges and demonstrations to outsiders are organized by the movement or, in
+    # PEMLE-like programmes, by the ministry's collegial nodes; without them little spreads.
+    if not model.mobilizing_structures:
+        hazard *= d.unorganized
+    if d.motivation_gate:
+        hazard *= t.motivation
+    return hazard
+
+
+def recruit_volunteers(model: TutorialNetworkModel) -> None:
+    """Teachers not in the practice join with probability 1 - exp(-hazard)."""
+    t = model.teachers
+    candidates = np.flatnonzero(~t.adopted)
+    p_join = -np.expm1(-joining_hazard(model)[candidates])
+    joiners = candidates[model.rng.random(candidates.size) < p_join]
+    model.enrol(joiners, VOLUNTARY, model.params.model.practice.join_voluntary)

@@ -1,0 +1,160 @@
+"""What users of the model see: adoption split into genuine practice and surface compliance,
+fidelity, learning, motivation, bureaucratization and coach load (brief, last section)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.assessment import levels, student_scores
+from sim.mandate import cascade_depth, handoff_retention
+from sim.population import ENFORCE, GENUINE, LAPSED, MANDATE, NOT_STARTED, SURFACE, VOLUNTARY
+
+if TYPE_CHECKING:
+    from sim.model import TutorialNetworkModel
+
+BUREAUCRATIZATION_PARTS = (
+    "bureau_paperwork",
+    "bureau_cascade",
+    "bureau_coach_overload",
+    "bureau_unsheltered",
+)
+
+
+def genuine_teachers(model: TutorialNetworkModel) -> np.ndarray:
+    """Adopted and practising it for real: practice mastery at or above the threshold."""
+    t = model.teachers
+    return t.adopted & (t.practice >= model.params.model.practice.genuine_threshold)
+
+
+def school_states(model: TutorialNetworkModel) -> np.ndarray:
+    """NOT_STARTED, GENUINE, SURFACE or LAPSED for every school."""
+    t, s = model.teachers, model.schools
+    n = s.zone.size
+    adopters = np.bincount(t.school, weights=t.adopted, minlength=n)
+    genuine = np.bincount(t.school, weights=genuine_teachers(model), minlength=n)
+    # Judged among its adopters: a school where one teacher of three practises for real and the
+    # others have not joined is a genuine school that is still growing, not surface compliance.
+    is_genuine = (genuine > 0) & (genuine >= model.params.model.school_genuine_share * adopters)
+    return np.select(
+        [is_genuine, adopters > 0, s.ever_adopted],
+        [GENUINE, SURFACE, LAPSED],
+        NOT_STARTED,
+    ).astype(np.int8)
+
+
+def bureaucratization(model: TutorialNetworkModel, states: np.ndarray) -> dict[str, float]:
+    """Four parts in [0, 1] and their mean, the bureaucratization index.
+
+    paperwork: share of supervisors (of zones with adopters) who check formats;
+    cascade: share of the practice lost along the training cascade;
+    coach_overload: share of needed coaching visits that no coach can make;
+    unsheltered: share of adopting schools under ordinary rules (mandated or an enforcing
+    supervisor) without pilot shelter.
+    """
+    s, sup = model.schools, model.supervisors
+    adopting = (states == GENUINE) | (states == SURFACE)
+    zones_active = np.bincount(s.zone, weights=adopting, minlength=model.n_zones) > 0
+    zones = zones_active if zones_active.any() else np.ones(model.n_zones, dtype=bool)
+    paperwork = float((sup.stance[zones] == ENFORCE).mean())
+    cascade = 0.0
+    if model.mandate_in_force and s.mandated.any():
+        cascade = 1.0 - handoff_retention(model) ** cascade_depth(model)
+    load = model.coach_load
+    overload = 0.0 if load <= 1.0 else 1.0 - 1.0 / load
+    ruled = (s.mandated | (sup.stance[s.zone] == ENFORCE)) & ~s.sheltered
+    unsheltered = float(ruled[adopting].mean()) if adopting.any() else 0.0
+    parts = dict(
+        zip(BUREAUCRATIZATION_PARTS, (paperwork, cascade, overload, unsheltered), strict=True)
+    )
+    parts["bureaucratization_index"] = float(np.mean(list(parts.values())))
+    return parts
+
+
+def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
+    """One row of the per-step table."""
+    t, s, st = model.teachers, model.schools, model.students
+    a = model.params.model.assessment
+    states = school_states(model)
+    genuine = genuine_teachers(model)
+    surface = t.adopted & ~genuine
+    tutors = np.add.reduceat((st.tutor_of != 0).astype(np.int64), s.student_start)
+    scores = student_scores(model)
+    adopting_school = (states == GENUINE) | (states == SURFACE)
+    in_adopting = np.repeat(adopting_school, s.n_students)
+    good, excellent = levels(scores, a.good, a.excellent)
+    row: dict[str, float] = {
+        "step": model.steps,
+        "year": model.calendar_year(),
+        "schools_not_started": int((states == NOT_STARTED).sum()),
+        "schools_genuine": int((states == GENUINE).sum()),
+        "schools_surface": int((states == SURFACE).sum()),
+        "schools_lapsed": int((states == LAPSED).sum()),
+        "schools_adopted": int(adopting_school.sum()),
+        "schools_mandated": int(s.mandated.sum()),
+        "schools_sheltered": int(s.sheltered.sum()),
+        "teachers_genuine": int(genuine.sum()),
+        "teachers_surface": int(surface.sum()),
+        "teachers_lapsed": int((t.ever_adopted & ~t.adopted).sum()),
+        "teachers_adopted_voluntary": int((t.adopted & (t.origin == VOLUNTARY)).sum()),
+        "teachers_adopted_mandate": int((t.adopted & (t.origin == MANDATE)).sum()),
+        "student_tutors_genuine": int(tutors[states == GENUINE].sum()),
+        "student_tutors_surface": int(tutors[states == SURFACE].sum()),
+        "fidelity_mean": float(t.practice[t.adopted].mean()) if t.adopted.any() else 0.0,
+        "mastery_mean": float(scores.mean()),
+        "mastery_adopting_schools": _mean_or_nan(scores[in_adopting]),
+        "mastery_other_schools": _mean_or_nan(scores[~in_adopting]),
+        "share_good_excellent": good,
+        "share_excellent": excellent,
+        "motivation_mean": float(t.motivation.mean()),
+        "motivation_adopters": _mean_or_nan(t.motivation[t.adopted]),
+        "coach_load": float(min(model.coach_load, 1e9)),
+        "cascade_depth": cascade_depth(model) if s.mandated.any() else 0,
+    }
+    row["share_genuine_of_adopted"] = (
+        row["teachers_genuine"] / (row["teachers_genuine"] + row["teachers_surface"])
+        if row["teachers_genuine"] + row["teachers_surface"]
+        else 0.0
+    )
+    row.update(bureaucratization(model, states))
+    return row
+
+
+def _mean_or_nan(x: np.ndarray) -> float:
+    return float(x.mean()) if x.size else float("nan")
+
+
+def run_summary(model: TutorialNetworkModel, table: list[dict[str, float]]) -> dict[str, float]:
+    """One row per run: final state, peaks, and survival after a reversal."""
+    last = table[-1]
+    summary = {f"final_{k}": v for k, v in last.items() if k not in ("step", "year")}
+    summary["peak_schools_adopted"] = max(r["schools_adopted"] for r in table)
+    summary["mean_bureaucratization_index"] = float(
+        np.mean([r["bureaucratization_index"] for r in table])
+    )
+    summary.update(survival_after_reversal(model))
+    return summary
+
+
+def survival_after_reversal(model: TutorialNetworkModel) -> dict[str, float]:
+    """Of the teachers practising when support was withdrawn, the share still practising now."""
+    out = {
+        "reversal_year": float("nan"),
+        "survival_voluntary": float("nan"),
+        "survival_mandate": float("nan"),
+        "survival_all": float("nan"),
+    }
+    if model.adopters_at_reversal is None:
+        return out
+    adopted_then, origin_then = model.adopters_at_reversal
+    still = model.teachers.adopted
+    out["reversal_year"] = model.calendar_year(model.reversal_step)
+    for name, cohort in (
+        ("voluntary", adopted_then & (origin_then == VOLUNTARY)),
+        ("mandate", adopted_then & (origin_then == MANDATE)),
+        ("all", adopted_then),
+    ):
+        n = int(cohort.sum())
+        out[f"survival_{name}"] = float((still & cohort).sum() / n) if n else float("nan")
+    return out

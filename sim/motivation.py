@@ -1,0 +1,68 @@
+"""Teachers' motivation: what keeps a volunteer going and what wears it down (000).
+
+There is no pay or career reward for joining. Adopters gain motivation from seeing their
+students transformed (engagement). Everyone loses it to paperwork beyond the ordinary load and to
+test pressure; adopters also lose it to tight control over what they now do differently and to
+opposition from colleagues who have not joined. It drifts back toward the teacher's own level
+(assumption: a resting level reached under ordinary conditions). An adopter whose motivation
+falls below a threshold may lapse, unless a mandate still requires it on paper.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.population import ENFORCE
+
+if TYPE_CHECKING:
+    from sim.model import TutorialNetworkModel
+
+
+def control(model: TutorialNetworkModel) -> np.ndarray:
+    """Tight bureaucratic control felt by each teacher, in [0, 1]."""
+    t = model.teachers
+    sup = model.supervisors
+    zone = model.schools.zone[t.school]
+    enforcing = (sup.stance[zone] == ENFORCE) * (1.0 - sup.leeway[zone])
+    mandated = model.params.scenario.mandate.control * model.required_teachers()
+    return np.maximum(enforcing, mandated) * ~model.schools.sheltered[t.school]
+
+
+def opposition(model: TutorialNetworkModel) -> np.ndarray:
+    """Share of a teacher's colleagues at school who have not adopted."""
+    t = model.teachers
+    n = model.schools.zone.size
+    adopters = np.bincount(t.school, weights=t.adopted, minlength=n)[t.school] - t.adopted
+    colleagues = model.schools.n_teachers[t.school] - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(colleagues > 0, 1.0 - adopters / colleagues, 0.0)
+
+
+def update_motivation(model: TutorialNetworkModel) -> None:
+    p = model.params.model.motivation
+    t = model.teachers
+    adopted = t.adopted
+    pressure = model.params.scenario.testing.pressure * model.schools.punished[t.school]
+    excess_paperwork = t.admin_load - model.params.model.base_admin_load
+    delta = (
+        p.reward * adopted * model.schools.engagement[t.school]
+        - p.paperwork * excess_paperwork
+        - p.control * adopted * control(model)
+        - p.opposition * adopted * opposition(model)
+        - p.test_pressure * pressure
+        + p.recovery * (t.motivation0 - t.motivation)
+    )
+    t.motivation += delta.astype(np.float32)
+    np.clip(t.motivation, 0.0, 1.0, out=t.motivation)
+
+
+def lapse(model: TutorialNetworkModel) -> None:
+    """Demotivated adopters drop the practice, except where a mandate still requires it."""
+    p = model.params.model.motivation
+    t = model.teachers
+    at_risk = np.flatnonzero(t.adopted & (t.motivation < p.lapse_threshold))
+    at_risk = at_risk[~model.required_teachers()[at_risk]]
+    drop = at_risk[model.rng.random(at_risk.size) < p.lapse_rate]
+    t.adopted[drop] = False

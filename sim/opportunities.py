@@ -1,0 +1,44 @@
+"""Political opportunities: exogenous openings the movement uses, scheduled as events (000)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sim.mandate import Programme
+
+if TYPE_CHECKING:
+    from sim.model import TutorialNetworkModel
+    from sim.params import EventParams
+
+
+def open_scheduled(model: TutorialNetworkModel) -> None:
+    """Open every opportunity scheduled for this step."""
+    for event in model.params.scenario.events:
+        if model.step_of_year(event.year) == model.steps:
+            open_opportunity(model, event)
+
+
+def open_opportunity(model: TutorialNetworkModel, event: EventParams) -> None:
+    """A movement leader joins the ministry, or a deputy minister visits and asks for expansion.
+
+    leader_joins_ministry (2006): the leader brings others in, so the movement gains coaches
+    paid by the ministry, and its schools get the pilot status that shelters them.
+    deputy_visit (2007): the ministry opens a pilot that invites schools near the movement.
+    """
+    if model.reversed:
+        return  # a withdrawn administration opens nothing
+    model.log_event(event.kind)
+    if event.kind == "leader_joins_ministry":
+        model.ministry_coaches += event.coaches
+        model.schools.sheltered |= model.school_adopted()
+    elif event.kind == "deputy_visit":
+        model.programmes.append(
+            Programme(
+                name="pilot",
+                mode="invite",
+                start_step=model.steps,
+                pace_per_step=event.pace / model.params.model.steps_per_year,
+                target=event.target,
+                sheltered=True,
+            )
+        )

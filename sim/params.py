@@ -1,0 +1,372 @@
+"""Typed, range-checked parameters built from the Hydra configuration.
+
+Every behavioural constant of the model lives in ``configs/`` and reaches the engine through
+these dataclasses. ``build_params`` rejects unknown keys and out-of-range values with a
+``ConfigError`` whose one-line message names the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+
+class ConfigError(ValueError):
+    """A configuration value the model cannot run with; the message is one line."""
+
+
+def spec(lo: float | None = None, hi: float | None = None, doc: str = "") -> Any:
+    """A required field with an allowed closed range [lo, hi] and a one-line meaning.
+
+    No field has a default: ``configs/`` is the one place where values are written.
+    """
+    return field(metadata={"lo": lo, "hi": hi, "doc": doc})
+
+
+def prob(doc: str = "") -> Any:
+    return spec(0.0, 1.0, doc)
+
+
+def nonneg(doc: str = "") -> Any:
+    return spec(0.0, None, doc)
+
+
+# --------------------------------------------------------------------------- system
+@dataclass(frozen=True)
+class SchoolType:
+    name: str
+    share: float = prob("share of schools of this type")
+    teachers: list[int] = spec(1, 200, "min and max teachers per school")
+    students_per_teacher: list[int] = spec(1, 200, "min and max")
+    achievement: float = spec(0.0, 1.0, "mean baseline achievement of its students")
+    rurality: float = prob("probability that a school of this type is rural")
+
+
+@dataclass(frozen=True)
+class NetworkParams:
+    kind: Literal["professional", "well_mixed"]
+    zone_ties: int = spec(0, 100, "ties from each teacher to colleagues in its zone")
+    long_ties: int = spec(0, 100, "ties from each teacher to teachers anywhere")
+
+
+@dataclass(frozen=True)
+class SystemParams:
+    name: str
+    states: int = spec(1, 100)
+    sectors_per_state: int = spec(1, 1000)
+    regions_per_sector: int = spec(1, 1000)
+    zones_per_region: int = spec(1, 1000)
+    schools_per_zone: list[int] = spec(1, 1000, "min and max schools per zone")
+    achievement_sd: float = spec(0.0, 1.0, "spread of school achievement")
+    rural_penalty: float = spec(0.0, 1.0, "achievement lost by rural schools")
+    school_types: list[SchoolType] = field()
+    network: NetworkParams = field()
+
+
+# --------------------------------------------------------------------------- model
+@dataclass(frozen=True)
+class CatalogueParams:
+    topics: int = spec(1, 8, "temas in the curriculum catalogue (bit mask, so ≤ 8)")
+    teacher_topics: list[int] = spec(0, 8, "min and max temas a teacher masters")
+    demonstration_threshold: float = prob("mastery at which a learner demonstrates")
+
+
+@dataclass(frozen=True)
+class TutoringParams:
+    rate: float = prob("monthly mastery gain with a fully faithful tutor")
+    tutees_per_teacher: int = spec(0, 100)
+    tutees_per_student_tutor: int = spec(0, 100)
+    interest_weight: float = prob("how much interest in the tema speeds inquiry")
+    conventional_rate: float = prob("monthly gain from whole-class lessons")
+    time_share: float = prob("share of school time spent in tutorial relationships")
+
+
+@dataclass(frozen=True)
+class PracticeParams:
+    genuine_threshold: float = prob("practice mastery that counts as genuine practice")
+    join_voluntary: float = prob("practice of a volunteer who was tutored before joining")
+    self_rate: float = prob("monthly practice gained by doing it, times motivation")
+    peer_rate: float = prob("monthly gain from interchanges, times genuine-peer share")
+    coach_rate: float = prob("gain from one coaching visit of full quality")
+    decay: float = prob("monthly loss of practice when not practising")
+
+
+@dataclass(frozen=True)
+class MotivationParams:
+    initial_mean: float = prob()
+    initial_sd: float = spec(0.0, 1.0)
+    reward: float = prob("monthly gain from seeing students engaged (per unit engagement)")
+    paperwork: float = prob("monthly loss per unit of paperwork beyond the base load")
+    control: float = prob("monthly loss under tight bureaucratic control")
+    opposition: float = prob("monthly loss per share of non-adopting colleagues")
+    test_pressure: float = prob("monthly loss per unit of test pressure")
+    recovery: float = prob("monthly pull back toward the initial level")
+    lapse_threshold: float = prob("below this motivation an adopter may lapse")
+    lapse_rate: float = prob("monthly probability of lapsing below the threshold")
+
+
+@dataclass(frozen=True)
+class DiffusionParams:
+    spontaneous: float = prob("monthly outreach hazard of joining (Bass p)")
+    imitation: float = prob("monthly hazard per share of genuine neighbours (Bass q)")
+    demonstration_reach: float = prob("extra hazard per demonstrating school in the zone")
+    unorganized: float = prob("share of recruitment left where no movement or node organizes it")
+    motivation_gate: bool
+
+
+@dataclass(frozen=True)
+class SupervisionParams:
+    protect: float = prob("initial share of supervisors who protect innovation")
+    model: float = prob("initial share who model the practice")
+    leeway: float = prob("room a supervisor has to shelter schools from rules")
+    capacity: int = spec(0, 1000, "coaching visits a supervisor makes per month")
+    block: float = prob("how much an enforcing supervisor without leeway blocks joining")
+    protect_boost: float = nonneg("extra joining hazard under a protecting supervisor")
+    drift_rate: float = prob("monthly drift to format-checking per unit of overload")
+    load_per_supervisor: int = spec(1, 100000, "adopters one supervisor can follow")
+    conversion_rate: float = prob("monthly chance demonstrations win a supervisor over")
+    paperwork_load: float = prob("administrative load an enforcing supervisor adds")
+
+
+@dataclass(frozen=True)
+class TurnoverParams:
+    teacher_rate: float = prob("yearly share of teachers who move to another school")
+    cohort_years: int = spec(1, 12, "grades in a school: one cohort leaves each year")
+
+
+@dataclass(frozen=True)
+class AssessmentParams:
+    good: float = prob("mean mastery at ENLACE level good")
+    excellent: float = prob("mean mastery at ENLACE level excellent")
+    initial_spread: float = spec(0.0, 1.0, "sd of initial mastery around the school")
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    steps_per_year: int = spec(1, 365, "one step is one month of school time")
+    base_admin_load: float = prob("paperwork every teacher carries")
+    school_genuine_share: float = prob("share of a school's adopters in genuine practice")
+    catalogue: CatalogueParams = field()
+    tutoring: TutoringParams = field()
+    practice: PracticeParams = field()
+    motivation: MotivationParams = field()
+    diffusion: DiffusionParams = field()
+    supervision: SupervisionParams = field()
+    turnover: TurnoverParams = field()
+    assessment: AssessmentParams = field()
+
+
+# --------------------------------------------------------------------------- scenario
+@dataclass(frozen=True)
+class MovementParams:
+    enabled: bool
+    seed_schools: int = spec(0, 1_000_000, "schools of the first volunteer teachers")
+    seed_states: int = spec(1, 100)
+    coaches: int = spec(0, 100_000)
+    coach_capacity: int = spec(0, 10_000, "teacher visits per coach per month")
+
+
+@dataclass(frozen=True)
+class MandateParams:
+    enabled: bool
+    start_year: float = nonneg("years after the start")
+    pace: float = nonneg("schools added per year")
+    target: int = spec(0, None, "lowest-performing schools to reach")
+    coaching: Literal["cascade", "nodes"]
+    trainers: int = spec(1, 1_000_000, "central trainers at the top of the cascade")
+    fanout: int = spec(2, 10_000, "people each trainer trains at the next level")
+    retention: float = prob("share of the practice kept at each cascade hand-off")
+    node_retention: float = prob("share kept per hand-off when nodes tutor by modelling")
+    coach_capacity: int = spec(0, 10_000, "visits per ministry coach per month")
+    coaches: int = spec(0, 1_000_000, "ministry coaches (ATPs) for mandated schools")
+    paperwork: float = prob("reporting load the mandate adds to each required teacher")
+    control: float = prob("control felt by teachers required to adopt")
+
+
+@dataclass(frozen=True)
+class TestingParams:
+    pressure: float = prob("stakes attached to the yearly standardized test")
+    punish_share: float = prob("share of schools punished each year (lowest scores)")
+    prep_share: float = prob("share of tutorial time a punished school turns to test prep")
+
+
+@dataclass(frozen=True)
+class EventParams:
+    year: float = nonneg()
+    kind: Literal["leader_joins_ministry", "deputy_visit"]
+    coaches: int = spec(0, 1_000_000, "movement coaches the opening adds")
+    pace: float = nonneg("schools per year the pilot it opens invites")
+    target: int = spec(0, None, "schools that pilot invites in all")
+
+
+@dataclass(frozen=True)
+class ScenarioParams:
+    name: str
+    start_year: int = spec(1900, 2200)
+    sheltered: bool
+    movement: MovementParams = field()
+    mandate: MandateParams = field()
+    testing: TestingParams = field()
+    reversal_year: float | None = spec(
+        0.0, None, "years after start when support ends; null: never"
+    )
+    events: list[EventParams] = field()
+
+
+@dataclass(frozen=True)
+class Params:
+    """Everything one run needs besides its seed."""
+
+    system: SystemParams = field()
+    model: ModelParams = field()
+    scenario: ScenarioParams = field()
+    years: float = spec(0.0, 200.0)
+
+    @property
+    def steps(self) -> int:
+        return round(self.years * self.model.steps_per_year)
+
+
+# --------------------------------------------------------------------------- building
+def _allowed(f: dataclasses.Field) -> str:
+    lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+    if lo is not None and hi is not None:
+        return f"a number in [{lo}, {hi}]"
+    if lo is not None:
+        return f"a number ≥ {lo}"
+    return "a number"
+
+
+def _convert(value: Any, hint: Any, f: dataclasses.Field | None, key: str) -> Any:
+    origin = get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in get_args(hint) if a is not type(None)]
+        return None if value is None else _convert(value, inner[0], f, key)
+    if origin is Literal:
+        allowed = get_args(hint)
+        if value not in allowed:
+            raise ConfigError(
+                f"{key}: {value!r} is not allowed; choose one of {', '.join(allowed)}"
+            )
+        return value
+    if origin is list:
+        (item,) = get_args(hint)
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(f"{key}: expected a list, got {value!r}")
+        return [_convert(v, item, f, f"{key}[{i}]") for i, v in enumerate(value)]
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, key)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: expected true or false, got {value!r}")
+        return value
+    if hint in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: expected {_allowed(f) if f else 'a number'}, got {value!r}")
+        if hint is int and float(value) != int(value):
+            raise ConfigError(f"{key}: expected a whole number, got {value!r}")
+        lo, hi = (f.metadata.get("lo"), f.metadata.get("hi")) if f else (None, None)
+        if math.isnan(value) or (lo is not None and value < lo) or (hi is not None and value > hi):
+            raise ConfigError(f"{key}: {value!r} is out of range; allowed: {_allowed(f)}")
+        return hint(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{key}: expected text, got {value!r}")
+        return value
+    raise TypeError(f"unsupported parameter type {hint} at {key}")  # pragma: no cover
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{prefix}: expected a mapping of keys, got {data!r}")
+    hints = get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        where = f"{prefix}." if prefix else ""
+        raise ConfigError(
+            f"unknown key '{where}{unknown[0]}'; allowed keys here: {', '.join(sorted(fields))}"
+        )
+    missing = sorted(set(fields) - set(data))
+    if missing:
+        where = f"{prefix}." if prefix else ""
+        raise ConfigError(
+            f"missing key '{where}{missing[0]}'; every parameter must be set in configs/"
+        )
+    kwargs = {
+        name: _convert(
+            data[name], hints[name], fields[name], f"{prefix}.{name}" if prefix else name
+        )
+        for name in fields
+    }
+    return cls(**kwargs)
+
+
+def build_params(config: Mapping[str, Any]) -> Params:
+    """Params from a plain mapping (an OmegaConf container) of system, model, scenario, years."""
+    wanted = {k: config[k] for k in ("system", "model", "scenario", "years") if k in config}
+    params = _build(Params, wanted, "")
+    check_consistency(params)
+    return params
+
+
+def check_consistency(params: Params) -> None:
+    """Cross-field rules a range alone cannot express."""
+    sys_, model, scen = params.system, params.model, params.scenario
+    shares = sum(t.share for t in sys_.school_types)
+    if not sys_.school_types or abs(shares - 1.0) > 1e-6:
+        raise ConfigError(f"system.school_types: shares must add up to 1, they add up to {shares}")
+    for pair_key, pair in [
+        ("system.schools_per_zone", sys_.schools_per_zone),
+        ("model.catalogue.teacher_topics", model.catalogue.teacher_topics),
+        *[
+            (f"system.school_types[{i}].teachers", t.teachers)
+            for i, t in enumerate(sys_.school_types)
+        ],
+        *[
+            (f"system.school_types[{i}].students_per_teacher", t.students_per_teacher)
+            for i, t in enumerate(sys_.school_types)
+        ],
+    ]:
+        if len(pair) != 2 or pair[0] > pair[1]:
+            raise ConfigError(f"{pair_key}: expected [min, max] with min ≤ max, got {pair}")
+    if model.catalogue.teacher_topics[1] > model.catalogue.topics:
+        raise ConfigError(
+            f"model.catalogue.teacher_topics: max {model.catalogue.teacher_topics[1]} exceeds "
+            f"model.catalogue.topics={model.catalogue.topics}"
+        )
+    if model.assessment.good > model.assessment.excellent:
+        raise ConfigError("model.assessment.good: must not exceed model.assessment.excellent")
+    if model.supervision.protect + model.supervision.model > 1.0:
+        raise ConfigError("model.supervision.protect + model: initial stance shares exceed 1")
+    max_schools = max_school_count(sys_)
+    if scen.mandate.target > max_schools:
+        raise ConfigError(
+            f"scenario.mandate.target: {scen.mandate.target} schools exceeds the "
+            f"{max_schools} schools the '{sys_.name}' system can have"
+        )
+
+
+def max_school_count(sys_: SystemParams) -> int:
+    zones = sys_.states * sys_.sectors_per_state * sys_.regions_per_sector * sys_.zones_per_region
+    return zones * sys_.schools_per_zone[1]
+
+
+def describe(cls: type = Params, prefix: str = "") -> list[tuple[str, str, str]]:
+    """(key, allowed, meaning) for every leaf parameter; the ODD's parameter table uses it."""
+    rows: list[tuple[str, str, str]] = []
+    hints = get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}{f.name}"
+        hint = hints[f.name]
+        if dataclasses.is_dataclass(hint):
+            rows += describe(hint, key + ".")
+        else:
+            allowed = _allowed(f) if f.metadata.get("lo") is not None else ""
+            rows.append((key, allowed, f.metadata.get("doc", "")))
+    return rows

@@ -1,0 +1,146 @@
+"""Running scenarios with replicates and writing tidy results (Parquet), a table and a plot."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.model import TutorialNetworkModel
+from sim.params import Params
+
+# Outcomes printed in the comparison table, with their labels.
+TABLE_COLUMNS = {
+    "final_schools_adopted": "schools adopted",
+    "final_schools_genuine": "genuine schools",
+    "final_schools_surface": "surface schools",
+    "final_share_genuine_of_adopted": "genuine share of adopters",
+    "final_mastery_mean": "mean mastery",
+    "final_share_good_excellent": "good/excellent",
+    "final_motivation_mean": "motivation",
+    "mean_bureaucratization_index": "bureaucratization",
+}
+
+
+@dataclass
+class RunResult:
+    steps: pd.DataFrame  # one row per step
+    summary: dict[str, Any]  # one row per run
+    events: list[tuple[int, float, str]]
+
+
+def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
+    """Replicate r's seed depends only on (root seed, r): not on job order, launcher or workers."""
+    children = np.random.SeedSequence(root_seed).spawn(replicates)
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+def run_one(params: Params, seed: int, progress: Any = None) -> RunResult:
+    """One run of one scenario with one seed."""
+    from sim.metrics import run_summary
+
+    model = TutorialNetworkModel(params, seed=seed)
+    model.run(progress=progress)
+    steps = pd.DataFrame(model.table)
+    summary = run_summary(model, model.table)
+    return RunResult(steps=steps, summary=summary, events=model.events_log)
+
+
+def label(df: pd.DataFrame, **columns: Any) -> pd.DataFrame:
+    """Identifying columns first, then the rest."""
+    front = pd.DataFrame({k: [v] * len(df) for k, v in columns.items()}, index=df.index)
+    return pd.concat([front, df], axis=1)
+
+
+def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def run_scenarios(
+    scenarios: dict[str, Params],
+    seeds: Sequence[int],
+    system: str,
+    progress: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every scenario with every seed (common random numbers across scenarios)."""
+    steps, summaries = [], []
+    bar = _progress_bar(sum(p.steps for p in scenarios.values()) * len(seeds), progress)
+    for name, params in scenarios.items():
+        for replicate, seed in enumerate(seeds):
+            result = run_one(params, seed, progress=bar)
+            ids = {"scenario": name, "system": system, "replicate": replicate, "seed": seed}
+            steps.append(label(result.steps, **ids))
+            summaries.append({**ids, **result.summary})
+    if bar is not None:
+        bar.close()
+    return pd.concat(steps, ignore_index=True), pd.DataFrame(summaries)
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="step", desc="simulating", file=sys.stderr, leave=False)
+
+
+def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 95% confidence half-width (t distribution) over replicates, per scenario."""
+    from scipy import stats
+
+    rows = {}
+    for scenario, group in summary.groupby("scenario", sort=False):
+        n = len(group)
+        t = stats.t.ppf(0.975, n - 1) if n > 1 else float("nan")
+        row = {}
+        for col, name in TABLE_COLUMNS.items():
+            x = group[col].astype(float)
+            half = t * x.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
+            row[name] = f"{x.mean():.3g} ± {half:.2g}" if n > 1 else f"{x.mean():.3g}"
+        rows[scenario] = row
+    return pd.DataFrame(rows).T
+
+
+def plot_adoption(steps: pd.DataFrame, path: Path) -> None:
+    """Adoption over time per scenario, genuine vs surface, mean with min-max band."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), constrained_layout=True)
+    colours = plt.get_cmap("tab10").colors  # colour-blind-safe enough for 2-5 lines
+    panels = [
+        ("schools_genuine", "schools in genuine practice"),
+        ("schools_surface", "schools in surface compliance"),
+        ("mastery_mean", "mean student mastery"),
+    ]
+    for ax, (col, title) in zip(axes, panels, strict=True):
+        for i, (scenario, g) in enumerate(steps.groupby("scenario", sort=False)):
+            by_year = g.groupby("year")[col]
+            mean, lo, hi = by_year.mean(), by_year.min(), by_year.max()
+            ax.plot(mean.index, mean.values, color=colours[i], label=scenario)
+            ax.fill_between(mean.index, lo.values, hi.values, color=colours[i], alpha=0.2)
+        ax.set_title(title)
+        ax.set_xlabel("year")
+    axes[0].legend()
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    os.replace(tmp, path)

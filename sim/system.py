@@ -1,0 +1,183 @@
+"""Building the nested school system and its professional network from the `system` config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from sim.params import ModelParams, SystemParams
+from sim.population import (
+    ENFORCE,
+    MODEL,
+    NONE,
+    PROTECT,
+    Hierarchy,
+    Schools,
+    Students,
+    Supervisors,
+    Teachers,
+)
+
+
+@dataclass
+class SchoolSystem:
+    hierarchy: Hierarchy
+    schools: Schools
+    teachers: Teachers
+    students: Students
+    supervisors: Supervisors
+    ties: sp.csr_matrix  # teacher x teacher personal ties (zone colleagues, long ties), symmetric
+
+
+def _uniform_int(rng: np.random.Generator, lo_hi: list[int], n: int) -> np.ndarray:
+    return rng.integers(lo_hi[0], lo_hi[1] + 1, size=n).astype(np.int32)
+
+
+def build_hierarchy(p: SystemParams) -> Hierarchy:
+    sectors = p.states * p.sectors_per_state
+    regions = sectors * p.regions_per_sector
+    zones = regions * p.zones_per_region
+    return Hierarchy(
+        zone_region=(np.arange(zones) // p.zones_per_region).astype(np.int32),
+        region_sector=(np.arange(regions) // p.regions_per_sector).astype(np.int32),
+        sector_state=(np.arange(sectors) // p.sectors_per_state).astype(np.int32),
+    )
+
+
+def build_schools(p: SystemParams, n_zones: int, rng: np.random.Generator) -> Schools:
+    per_zone = _uniform_int(rng, p.schools_per_zone, n_zones)
+    zone = np.repeat(np.arange(n_zones, dtype=np.int32), per_zone)
+    n = zone.size
+    shares = np.array([t.share for t in p.school_types])
+    kind = rng.choice(len(shares), size=n, p=shares / shares.sum()).astype(np.int8)
+    rural = rng.random(n) < np.array([t.rurality for t in p.school_types])[kind]
+    mean = np.array([t.achievement for t in p.school_types])[kind]
+    achievement = mean + p.achievement_sd * rng.standard_normal(n) - p.rural_penalty * rural
+    n_teachers = np.empty(n, dtype=np.int32)
+    n_students = np.empty(n, dtype=np.int32)
+    for k, t in enumerate(p.school_types):
+        at = np.flatnonzero(kind == k)
+        n_teachers[at] = _uniform_int(rng, t.teachers, at.size)
+        n_students[at] = n_teachers[at] * _uniform_int(rng, t.students_per_teacher, at.size)
+    student_start = np.zeros(n, dtype=np.int64)
+    np.cumsum(n_students[:-1], out=student_start[1:])
+    return Schools(
+        zone=zone,
+        kind=kind,
+        rural=rural,
+        achievement=np.clip(achievement, 0.0, 1.0).astype(np.float32),
+        student_start=student_start,
+        n_students=n_students,
+        n_teachers=n_teachers,
+        mandated=np.zeros(n, dtype=bool),
+        sheltered=np.zeros(n, dtype=bool),
+        punished=np.zeros(n, dtype=bool),
+        engagement=np.zeros(n, dtype=np.float32),
+        demonstrations=np.zeros(n, dtype=np.int32),
+        ever_adopted=np.zeros(n, dtype=bool),
+    )
+
+
+def random_topic_masks(
+    rng: np.random.Generator, n: int, topics: int, lo_hi: list[int]
+) -> np.ndarray:
+    """A catalogue of between lo and hi distinct temas for each of n tutors, as bit masks."""
+    count = _uniform_int(rng, lo_hi, n)
+    order = np.argsort(rng.random((n, topics)), axis=1)
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(topics)[None, :], axis=1)
+    chosen = ranks < count[:, None]
+    weights = (1 << np.arange(topics)).astype(np.uint16)
+    return (chosen * weights).sum(axis=1).astype(np.uint8)
+
+
+def build_teachers(schools: Schools, m: ModelParams, rng: np.random.Generator) -> Teachers:
+    school = np.repeat(np.arange(schools.zone.size, dtype=np.int32), schools.n_teachers)
+    n = school.size
+    mot = m.motivation
+    motivation0 = np.clip(mot.initial_mean + mot.initial_sd * rng.standard_normal(n), 0, 1)
+    return Teachers(
+        school=school,
+        topics=random_topic_masks(rng, n, m.catalogue.topics, m.catalogue.teacher_topics),
+        practice=np.zeros(n, dtype=np.float32),
+        motivation=motivation0.astype(np.float32),
+        motivation0=motivation0.astype(np.float32),
+        adopted=np.zeros(n, dtype=bool),
+        origin=np.full(n, NONE, dtype=np.int8),
+        ever_adopted=np.zeros(n, dtype=bool),
+        admin_load=np.full(n, m.base_admin_load, dtype=np.float32),
+    )
+
+
+def build_students(schools: Schools, m: ModelParams, rng: np.random.Generator) -> Students:
+    school = np.repeat(np.arange(schools.zone.size, dtype=np.int32), schools.n_students)
+    n, k = school.size, m.catalogue.topics
+    mastery = rng.standard_normal((k, n), dtype=np.float32)
+    mastery *= np.float32(m.assessment.initial_spread)
+    mastery += schools.achievement[school][None, :]
+    np.clip(mastery, 0.0, 1.0, out=mastery)
+    return Students(
+        school=school,
+        grade=rng.integers(0, m.turnover.cohort_years, size=n, dtype=np.int8),
+        interest=rng.integers(0, 256, size=(k, n), dtype=np.uint8),
+        mastery=mastery,
+        tema=np.full(n, -1, dtype=np.int8),
+        tutor_of=np.zeros(n, dtype=np.uint8),
+    )
+
+
+def build_supervisors(n_zones: int, m: ModelParams, rng: np.random.Generator) -> Supervisors:
+    s = m.supervision
+    stance = rng.choice(3, size=n_zones, p=[s.protect, s.model, 1.0 - s.protect - s.model])
+    stance = np.select([stance == 0, stance == 1], [PROTECT, MODEL], ENFORCE).astype(np.int8)
+    return Supervisors(
+        zone=np.arange(n_zones, dtype=np.int32),
+        stance=stance,
+        leeway=np.full(n_zones, s.leeway, dtype=np.float32),
+        capacity=np.full(n_zones, s.capacity, dtype=np.int32),
+        load=np.zeros(n_zones, dtype=np.float32),
+    )
+
+
+def build_ties(
+    teacher_zone: np.ndarray, p: SystemParams, rng: np.random.Generator
+) -> sp.csr_matrix:
+    """Personal ties: `zone_ties` to colleagues in the same zone, `long_ties` to anyone.
+
+    Colleagues in the same school are not stored: they are whoever shares the teacher's current
+    school, computed each step, so the tie follows turnover.
+    """
+    n = teacher_zone.size
+    order_start = np.searchsorted(teacher_zone, np.arange(teacher_zone.max() + 2))
+    src, dst = [], []
+    if p.network.zone_ties:
+        me = np.repeat(np.arange(n), p.network.zone_ties)
+        z = teacher_zone[me]
+        lo, size = order_start[z], order_start[z + 1] - order_start[z]
+        src.append(me)
+        dst.append(lo + (rng.random(me.size) * size).astype(np.int64))
+    if p.network.long_ties:
+        me = np.repeat(np.arange(n), p.network.long_ties)
+        src.append(me)
+        dst.append(rng.integers(0, n, size=me.size))
+    if not src:
+        return sp.csr_matrix((n, n), dtype=np.float32)
+    s, d = np.concatenate(src), np.concatenate(dst)
+    keep = s != d
+    a = sp.coo_matrix((np.ones(keep.sum(), dtype=np.float32), (s[keep], d[keep])), shape=(n, n))
+    a = (a + a.T).tocsr()
+    a.data[:] = 1.0  # a pair tied both ways is still one tie
+    return a
+
+
+def build_system(p: SystemParams, m: ModelParams, rng: np.random.Generator) -> SchoolSystem:
+    hierarchy = build_hierarchy(p)
+    n_zones = hierarchy.zone_region.size
+    schools = build_schools(p, n_zones, rng)
+    teachers = build_teachers(schools, m, rng)
+    students = build_students(schools, m, rng)
+    supervisors = build_supervisors(n_zones, m, rng)
+    ties = build_ties(schools.zone[teachers.school], p, rng)
+    return SchoolSystem(hierarchy, schools, teachers, students, supervisors, ties)
