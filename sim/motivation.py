@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.metrics import genuine_teachers
 from sim.population import ENFORCE
 
 if TYPE_CHECKING:
@@ -59,10 +60,13 @@ def update_motivation(model: TutorialNetworkModel) -> None:
 
 
 def lapse(model: TutorialNetworkModel) -> None:
-    """Demotivated adopters drop the practice, except where a mandate still requires it."""
+    """Adopters drop the practice when motivation is gone, or when they only ever had its
+    formula and nobody requires it any more; a mandate in force keeps them on paper."""
     p = model.params.model.motivation
     t = model.teachers
-    at_risk = np.flatnonzero(t.adopted & (t.motivation < p.lapse_threshold))
+    demotivated = t.motivation < p.lapse_threshold
+    on_paper_only = ~genuine_teachers(model)
+    at_risk = np.flatnonzero(t.adopted & (demotivated | on_paper_only))
     at_risk = at_risk[~model.required_teachers()[at_risk]]
     drop = at_risk[model.rng.random(at_risk.size) < p.lapse_rate]
     t.adopted[drop] = False

@@ -1,0 +1,29 @@
+"""Shared fixtures: parameters composed from configs/ exactly as the command line would."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+
+from sim.config import load_params
+from sim.model import TutorialNetworkModel
+from sim.params import Params
+
+
+@lru_cache(maxsize=64)
+def _params(overrides: tuple[str, ...]) -> Params:
+    return load_params(list(overrides))
+
+
+def params_for(*overrides: str) -> Params:
+    return _params(tuple(overrides))
+
+
+def make_model(*overrides: str, seed: int = 1) -> TutorialNetworkModel:
+    return TutorialNetworkModel(params_for(*overrides), seed=seed)
+
+
+@pytest.fixture
+def seminar_model() -> TutorialNetworkModel:
+    return make_model()

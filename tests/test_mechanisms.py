@@ -1,0 +1,344 @@
+"""Each mechanism does what the theory says, and a plausible bug in it would fail here."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import make_model
+
+from sim import (
+    coaching,
+    diffusion,
+    mandate,
+    motivation,
+    opportunities,
+    reversal,
+    supervision,
+    turnover,
+    tutoring,
+)
+from sim.metrics import genuine_teachers, school_states
+from sim.params import EventParams
+from sim.population import ENFORCE, GENUINE, MANDATE, MODEL, PROTECT, SURFACE, VOLUNTARY
+
+
+def adopt_school(model, school: int, practice: float, origin: int = VOLUNTARY) -> np.ndarray:
+    teachers = np.flatnonzero(model.teachers.school == school)
+    model.enrol(teachers, origin, practice)
+    return teachers
+
+
+def clear_adoption(model) -> None:
+    t = model.teachers
+    t.adopted[:] = False
+    t.ever_adopted[:] = False
+    t.practice[:] = 0.0
+    model.schools.ever_adopted[:] = False
+
+
+# ---------------------------------------------------------------- tutoring
+def test_learners_only_choose_temas_a_tutor_at_their_school_masters():
+    model = make_model()
+    clear_adoption(model)
+    school = 3
+    teachers = adopt_school(model, school, practice=0.9)
+    model.teachers.topics[teachers] = 0b000101  # temas 0 and 2 only
+    for _ in range(6):
+        tutoring.tutor_students(model)
+    st = model.students
+    mine = model.students_of(np.arange(model.schools.zone.size) == school)
+    chosen = st.tema[mine]
+    assert set(np.unique(chosen[chosen >= 0])) <= {0, 2}
+    # Nobody outside a practising school has a tema.
+    assert (st.tema[np.setdiff1d(np.arange(st.school.size), mine)] == -1).all()
+
+
+def test_a_learner_chooses_the_most_interesting_offered_tema_not_yet_mastered():
+    model = make_model()
+    clear_adoption(model)
+    teachers = adopt_school(model, 0, practice=0.9)
+    model.teachers.topics[teachers] = 0b000111  # temas 0, 1, 2
+    st = model.students
+    learner = model.students_of(np.arange(model.schools.zone.size) == 0)[0]
+    st.interest[:, learner] = [10, 200, 150, 255, 0, 0]  # tema 3 is not offered
+    st.mastery[:, learner] = [0.1, 0.95, 0.1, 0.1, 0.1, 0.1]  # tema 1 already mastered
+    st.tema[learner] = -1
+    tutoring.tutor_students(model)
+    assert st.tema[learner] == 2
+
+
+def test_demonstration_makes_the_learner_a_tutor_of_that_tema_only_once_mastered():
+    model = make_model("model.catalogue.demonstration_threshold=0.5")
+    clear_adoption(model)
+    adopt_school(model, 0, practice=1.0)
+    for _ in range(24):
+        tutoring.tutor_students(model)
+    st = model.students
+    tutors = np.flatnonzero(st.tutor_of)
+    assert tutors.size > 0, "faithful tutoring for two years produced no demonstration"
+    for k in range(model.params.model.catalogue.topics):
+        can_tutor = (st.tutor_of >> k) & 1 == 1
+        assert (st.mastery[k, can_tutor] >= 0.5).all()
+
+
+def test_surface_practice_teaches_less_than_genuine_practice():
+    gains = {}
+    for practice in (0.2, 0.9):
+        model = make_model("model.tutoring.conventional_rate=0.0")
+        clear_adoption(model)
+        for school in range(0, model.schools.zone.size, 2):
+            adopt_school(model, school, practice=practice)
+        before = model.students.mastery.mean()
+        for _ in range(6):
+            tutoring.tutor_students(model)
+        gains[practice] = model.students.mastery.mean() - before
+    assert gains[0.9] > 3 * gains[0.2] > 0
+
+
+def test_without_tutors_nothing_is_learnt_beyond_the_whole_class_lesson():
+    model = make_model("model.tutoring.conventional_rate=0.0")
+    clear_adoption(model)
+    before = model.students.mastery.copy()
+    for _ in range(6):
+        tutoring.tutor_students(model)
+    np.testing.assert_array_equal(model.students.mastery, before)
+
+
+def test_test_preparation_in_punished_schools_slows_tutorial_learning():
+    model = make_model("scenario.testing.prep_share=1.0", "model.tutoring.conventional_rate=0.0")
+    clear_adoption(model)
+    for school in (0, 1):
+        adopt_school(model, school, practice=1.0)
+    model.schools.punished[1] = True
+    before = model.students.mastery.copy()
+    for _ in range(3):
+        tutoring.tutor_students(model)
+    gained = model.students.mastery - before
+    assert gained[:, model.students.school == 0].sum() > 0
+    assert gained[:, model.students.school == 1].sum() == 0
+
+
+# ---------------------------------------------------------------- motivation
+def _motivation_after(model, months: int = 6) -> np.ndarray:
+    for _ in range(months):
+        motivation.update_motivation(model)
+    return model.teachers.motivation.copy()
+
+
+def test_test_pressure_erodes_motivation():
+    calm = make_model("scenario.testing.pressure=0.0")
+    pressed = make_model("scenario.testing.pressure=1.0")
+    for model in (calm, pressed):
+        model.schools.punished[:5] = True
+    hit = np.isin(calm.teachers.school, np.arange(5))
+    m_calm, m_pressed = _motivation_after(calm), _motivation_after(pressed)
+    assert (m_pressed[hit] < m_calm[hit]).all()
+    np.testing.assert_allclose(m_pressed[~hit], m_calm[~hit])
+
+
+def test_excess_paperwork_erodes_motivation_and_engaged_students_restore_it():
+    model = make_model()
+    t = model.teachers
+    t.admin_load[:] = 0.9
+    heavy = _motivation_after(model)
+    model2 = make_model()
+    adopters = adopt_school(model2, 0, practice=0.9)
+    model2.schools.engagement[0] = 1.0
+    rewarded = _motivation_after(model2)
+    baseline = make_model()
+    base = _motivation_after(baseline)
+    assert heavy.mean() < base.mean()
+    assert (rewarded[adopters] >= base[adopters]).all() and rewarded[adopters].mean() > base[
+        adopters
+    ].mean()
+
+
+def test_required_teachers_do_not_lapse_but_surface_adopters_do_once_free():
+    model = make_model("scenario=mandated", "model.motivation.lapse_rate=1.0")
+    model.schools.mandated[:10] = True
+    mandate.require_adoption(model)
+    required = model.required_teachers()
+    assert model.teachers.adopted[required].all()
+    model.teachers.motivation[:] = 0.0
+    motivation.lapse(model)
+    assert model.teachers.adopted[required].all(), "a mandate in force keeps them on paper"
+    reversal.withdraw_support(model)
+    motivation.lapse(model)
+    assert not model.teachers.adopted[required].any()
+
+
+# ---------------------------------------------------------------- diffusion and supervision
+def test_enforcing_supervisor_without_leeway_blocks_joining_and_protector_opens_door():
+    model = make_model("model.supervision.block=1.0", "model.supervision.leeway=0.0")
+    sup = model.supervisors
+    sup.stance[0], sup.stance[1], sup.stance[2] = ENFORCE, PROTECT, MODEL
+    open_ = diffusion.supervisor_openness(model)
+    zone = model.schools.zone
+    assert (open_[zone == 0] == 0).all()
+    assert open_[zone == 1].min() > open_[zone == 2].max()
+    model.schools.sheltered[zone == 0] = True
+    assert (diffusion.supervisor_openness(model)[zone == 0] >= 1).all()
+
+
+def test_contacts_in_genuine_practice_recruit_more_than_none():
+    joined = []
+    for share in (0.0, 1.0):
+        model = make_model(
+            "model.diffusion.spontaneous=0.0", "model.diffusion.demonstration_reach=0.0"
+        )
+        clear_adoption(model)
+        model.exposure = np.full(model.teachers.school.size, share, dtype=np.float32)
+        diffusion.recruit_volunteers(model)
+        joined.append(int(model.teachers.adopted.sum()))
+    assert joined[0] == 0 < joined[1]
+
+
+def test_overloaded_supervisors_drift_to_format_checking_unless_leeway_protects():
+    drifted = {}
+    for leeway in (0.0, 1.0):
+        model = make_model(
+            f"model.supervision.leeway={leeway}",
+            "model.supervision.drift_rate=1.0",
+            "model.supervision.load_per_supervisor=1",
+        )
+        model.supervisors.stance[:] = MODEL
+        model.teachers.adopted[:] = True
+        supervision.measure_load(model)
+        supervision.drift_to_formats(model)
+        drifted[leeway] = int((model.supervisors.stance == ENFORCE).sum())
+    assert drifted[1.0] == 0 and drifted[0.0] == model.n_zones
+
+
+# ---------------------------------------------------------------- mandate and coaching
+def test_mandate_reaches_exactly_the_lowest_performing_schools_at_its_pace():
+    model = make_model(
+        "scenario=mandated", "scenario.mandate.pace=24", "scenario.mandate.target=30"
+    )
+    for _ in range(6):
+        model.step()
+    assert model.schools.mandated.sum() == 12  # 24 a year is 2 a month
+    model.run(24)
+    lowest = set(np.argsort(model.schools.achievement, kind="stable")[:30])
+    assert set(np.flatnonzero(model.schools.mandated)) == lowest
+    assert (model.teachers.origin[model.schools.mandated[model.teachers.school]] != 0).all()
+
+
+def test_the_cascade_dilutes_training_and_nodes_dilute_it_less():
+    model = make_model(
+        "scenario=mandated", "scenario.mandate.trainers=1", "scenario.mandate.fanout=2"
+    )
+    model.schools.mandated[:2] = True
+    shallow, dose_shallow = mandate.cascade_depth(model), mandate.training_dose(model)
+    model.schools.mandated[:] = True
+    deep, dose_deep = mandate.cascade_depth(model), mandate.training_dose(model)
+    assert deep > shallow and dose_deep < dose_shallow
+    nodes = make_model(
+        "scenario=hybrid", "scenario.mandate.trainers=1", "scenario.mandate.fanout=2"
+    )
+    nodes.schools.mandated[:] = True
+    assert mandate.training_dose(nodes) > dose_deep
+
+
+def test_coach_visits_are_limited_by_capacity():
+    model = make_model(
+        "scenario.movement.coaches=1",
+        "scenario.movement.coach_capacity=10",
+        "model.supervision.capacity=0",
+    )
+    model.teachers.adopted[:] = True
+    model.teachers.origin[:] = VOLUNTARY
+    visits = [
+        coaching.visit(model, np.flatnonzero(model.teachers.adopted), 10).size for _ in range(200)
+    ]
+    assert abs(np.mean(visits) - 10) < 1.0  # binomial mean 10, se of the mean ~0.22
+    coaching.teach_practice(model)
+    assert model.coach_load == pytest.approx(model.teachers.school.size / 10)
+
+
+def test_coaching_raises_practice_of_the_visited():
+    model = make_model("scenario.movement.coaches=1000", "model.practice.decay=0.0")
+    clear_adoption(model)
+    teachers = adopt_school(model, 0, practice=0.2)
+    coaching.teach_practice(model)
+    assert (model.teachers.practice[teachers] > 0.2).all()
+
+
+# ---------------------------------------------------------------- policy events
+def test_leader_joining_the_ministry_adds_coaches_and_shelters_the_movement():
+    model = make_model()
+    adopted_schools = model.school_adopted()
+    opportunities.open_opportunity(
+        model, EventParams(year=0, kind="leader_joins_ministry", coaches=3, pace=0, target=0)
+    )
+    assert model.ministry_coaches == 3
+    assert model.schools.sheltered[adopted_schools].all()
+    assert not model.schools.sheltered[~adopted_schools].any()
+
+
+def test_deputy_visit_opens_a_pilot_that_invites_schools_near_the_movement():
+    model = make_model()
+    opportunities.open_opportunity(
+        model, EventParams(year=0, kind="deputy_visit", coaches=0, pace=120, target=10)
+    )
+    zones_before = set(model.schools.zone[model.school_adopted()])
+    adopted_before = model.school_adopted().copy()
+    model.steps += 1
+    mandate.roll_out(model)
+    invited = np.flatnonzero(model.schools.sheltered & ~adopted_before)
+    assert invited.size == 10
+    assert set(model.schools.zone[invited]) <= zones_before
+
+
+def test_reversal_withdraws_mandate_shelter_and_ministry_coaches():
+    model = make_model("scenario=reversal")
+    model.run(model.step_of_year(model.params.scenario.reversal_year) - 1)
+    assert model.schools.mandated.any() and model.mandate_in_force
+    model.step()
+    assert model.reversed and not model.mandate_in_force
+    assert not model.schools.mandated.any() and not model.schools.sheltered.any()
+    assert model.ministry_coaches == 0
+
+
+# ---------------------------------------------------------------- turnover
+def test_turnover_keeps_school_sizes_and_volunteers_carry_the_practice():
+    model = make_model("model.turnover.teacher_rate=0.9")
+    sizes = np.bincount(model.teachers.school, minlength=model.schools.zone.size)
+    volunteers = np.flatnonzero(model.teachers.adopted)
+    mandated_school = 100
+    forced = adopt_school(model, mandated_school, practice=0.1, origin=MANDATE)
+    model.schools.mandated[mandated_school] = True
+    for _ in range(12):
+        turnover.move_teachers(model)
+    assert (np.bincount(model.teachers.school, minlength=sizes.size) == sizes).all()
+    assert model.teachers.adopted[volunteers].all()
+    left = forced[model.teachers.school[forced] != mandated_school]
+    assert left.size > 0 and not model.teachers.adopted[left].any()
+
+
+def test_each_year_one_cohort_graduates_and_new_students_arrive_knowing_no_tema():
+    model = make_model()
+    st = model.students
+    st.tutor_of[:] = 1
+    leaving = st.grade == model.params.model.turnover.cohort_years - 1
+    model.steps = model.params.model.steps_per_year
+    turnover.graduate_cohort(model)
+    assert (st.tutor_of[leaving] == 0).all() and (st.tutor_of[~leaving] == 1).all()
+    assert (st.grade[leaving] == 0).all()
+
+
+# ---------------------------------------------------------------- classification
+def test_school_states_follow_their_teachers():
+    model = make_model("model.practice.genuine_threshold=0.5")
+    clear_adoption(model)
+    adopt_school(model, 0, practice=0.9)
+    adopt_school(model, 1, practice=0.1)
+    adopt_school(model, 2, practice=0.9)
+    model.teachers.adopted[model.teachers.school == 2] = False
+    states = school_states(model)
+    assert states[0] == GENUINE and states[1] == SURFACE
+    assert states[2] == 3  # lapsed
+    assert states[3] == 0  # not started
+    genuine = genuine_teachers(model)
+    assert (
+        genuine[model.teachers.school == 0].all() and not genuine[model.teachers.school == 1].any()
+    )
