@@ -28,6 +28,11 @@ def spec(lo: float | None = None, hi: float | None = None, doc: str = "") -> Any
     return field(metadata={"lo": lo, "hi": hi, "doc": doc})
 
 
+def about(doc: str) -> Any:
+    """A required field without a numeric range (text, choice or switch)."""
+    return field(metadata={"lo": None, "hi": None, "doc": doc})
+
+
 def prob(doc: str = "") -> Any:
     return spec(0.0, 1.0, doc)
 
@@ -39,7 +44,7 @@ def nonneg(doc: str = "") -> Any:
 # --------------------------------------------------------------------------- system
 @dataclass(frozen=True)
 class SchoolType:
-    name: str
+    name: str = about("name of the school type")
     share: float = prob("share of schools of this type")
     teachers: list[int] = spec(1, 200, "min and max teachers per school")
     students_per_teacher: list[int] = spec(1, 200, "min and max")
@@ -49,18 +54,18 @@ class SchoolType:
 
 @dataclass(frozen=True)
 class NetworkParams:
-    kind: Literal["professional", "well_mixed"]
+    kind: Literal["professional", "well_mixed"] = about("ties as drawn, or everyone meets everyone")
     zone_ties: int = spec(0, 100, "ties from each teacher to colleagues in its zone")
     long_ties: int = spec(0, 100, "ties from each teacher to teachers anywhere")
 
 
 @dataclass(frozen=True)
 class SystemParams:
-    name: str
-    states: int = spec(1, 100)
-    sectors_per_state: int = spec(1, 1000)
-    regions_per_sector: int = spec(1, 1000)
-    zones_per_region: int = spec(1, 1000)
+    name: str = about("name of the system")
+    states: int = spec(1, 100, "states, each with a state ministry node")
+    sectors_per_state: int = spec(1, 1000, "sectors in each state")
+    regions_per_sector: int = spec(1, 1000, "regions in each sector")
+    zones_per_region: int = spec(1, 1000, "school zones in each region, one supervisor each")
     schools_per_zone: list[int] = spec(1, 1000, "min and max schools per zone")
     achievement_sd: float = spec(0.0, 1.0, "spread of school achievement")
     rural_penalty: float = spec(0.0, 1.0, "achievement lost by rural schools")
@@ -79,8 +84,8 @@ class CatalogueParams:
 @dataclass(frozen=True)
 class TutoringParams:
     rate: float = prob("monthly mastery gain with a fully faithful tutor")
-    tutees_per_teacher: int = spec(0, 100)
-    tutees_per_student_tutor: int = spec(0, 100)
+    tutees_per_teacher: int = spec(0, 100, "learners an adopted teacher can tutor at once")
+    tutees_per_student_tutor: int = spec(0, 100, "learners a student tutor can tutor at once")
     interest_weight: float = prob("how much interest in the tema speeds inquiry")
     conventional_rate: float = prob("monthly gain from whole-class lessons")
     time_share: float = prob("share of school time spent in tutorial relationships")
@@ -98,8 +103,8 @@ class PracticeParams:
 
 @dataclass(frozen=True)
 class MotivationParams:
-    initial_mean: float = prob()
-    initial_sd: float = spec(0.0, 1.0)
+    initial_mean: float = prob("mean resting motivation of teachers")
+    initial_sd: float = spec(0.0, 1.0, "spread of resting motivation")
     reward: float = prob("monthly gain from seeing students engaged (per unit engagement)")
     paperwork: float = prob("monthly loss per unit of paperwork beyond the base load")
     control: float = prob("monthly loss under tight bureaucratic control")
@@ -116,7 +121,7 @@ class DiffusionParams:
     imitation: float = prob("monthly hazard per share of genuine neighbours (Bass q)")
     demonstration_reach: float = prob("extra hazard per demonstrating school in the zone")
     unorganized: float = prob("share of recruitment left where no movement or node organizes it")
-    motivation_gate: bool
+    motivation_gate: bool = about("scale the joining hazard by the teacher's motivation")
 
 
 @dataclass(frozen=True)
@@ -164,20 +169,20 @@ class ModelParams:
 # --------------------------------------------------------------------------- scenario
 @dataclass(frozen=True)
 class MovementParams:
-    enabled: bool
+    enabled: bool = about("a movement exists: seed schools, coaches, outreach")
     seed_schools: int = spec(0, 1_000_000, "schools of the first volunteer teachers")
-    seed_states: int = spec(1, 100)
-    coaches: int = spec(0, 100_000)
+    seed_states: int = spec(1, 100, "states of the seed schools (capped by the system's)")
+    coaches: int = spec(0, 100_000, "the movement's own coaches")
     coach_capacity: int = spec(0, 10_000, "teacher visits per coach per month")
 
 
 @dataclass(frozen=True)
 class MandateParams:
-    enabled: bool
+    enabled: bool = about("the ministry mandates the practice")
     start_year: float = nonneg("years after the start")
     pace: float = nonneg("schools added per year")
     target: int = spec(0, None, "lowest-performing schools to reach")
-    coaching: Literal["cascade", "nodes"]
+    coaching: Literal["cascade", "nodes"] = about("trainers train trainers, or nodes tutor")
     trainers: int = spec(1, 1_000_000, "central trainers at the top of the cascade")
     fanout: int = spec(2, 10_000, "people each trainer trains at the next level")
     retention: float = prob("share of the practice kept at each cascade hand-off")
@@ -197,8 +202,8 @@ class TestingParams:
 
 @dataclass(frozen=True)
 class EventParams:
-    year: float = nonneg()
-    kind: Literal["leader_joins_ministry", "deputy_visit"]
+    year: float = nonneg("years after the start when the opportunity opens")
+    kind: Literal["leader_joins_ministry", "deputy_visit"] = about("which opportunity")
     coaches: int = spec(0, 1_000_000, "movement coaches the opening adds")
     pace: float = nonneg("schools per year the pilot it opens invites")
     target: int = spec(0, None, "schools that pilot invites in all")
@@ -206,9 +211,9 @@ class EventParams:
 
 @dataclass(frozen=True)
 class ScenarioParams:
-    name: str
-    start_year: int = spec(1900, 2200)
-    sheltered: bool
+    name: str = about("name of the scenario")
+    start_year: int = spec(1900, 2200, "calendar year of the first step")
+    sheltered: bool = about("ministry programmes give pilot status that shelters schools")
     movement: MovementParams = field()
     mandate: MandateParams = field()
     testing: TestingParams = field()
@@ -225,7 +230,7 @@ class Params:
     system: SystemParams = field()
     model: ModelParams = field()
     scenario: ScenarioParams = field()
-    years: float = spec(0.0, 200.0)
+    years: float = spec(0.0, 200.0, "simulated years")
 
     @property
     def steps(self) -> int:
