@@ -29,6 +29,10 @@ TABLE_COLUMNS = {
 }
 
 
+# Okabe & Ito's colour-blind-safe palette.
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+
+
 @dataclass
 class RunResult:
     steps: pd.DataFrame  # one row per step
@@ -125,7 +129,7 @@ def plot_adoption(steps: pd.DataFrame, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(13, 4), constrained_layout=True)
-    colours = plt.get_cmap("tab10").colors  # colour-blind-safe enough for 2-5 lines
+    colours = OKABE_ITO
     panels = [
         ("schools_genuine", "schools in genuine practice"),
         ("schools_surface", "schools in surface compliance"),
@@ -140,6 +144,7 @@ def plot_adoption(steps: pd.DataFrame, path: Path) -> None:
         ax.set_title(title)
         ax.set_xlabel("year")
     axes[0].legend()
+    fig.suptitle("mean over replicates; band: lowest to highest replicate", fontsize=9)
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=110)
     plt.close(fig)
