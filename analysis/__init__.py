@@ -1,0 +1,1 @@
+"""Results of experiment sweeps: a tidy dataset, statistics, figures, a report, sensitivity."""

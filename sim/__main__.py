@@ -17,6 +17,8 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from experiments.plan import check as check_experiment
+from experiments.plan import is_experiment
 from sim.config import compose_config, load_params, params_from_config
 from sim.params import ConfigError
 from sim.runner import (
@@ -26,6 +28,7 @@ from sim.runner import (
     run_scenarios,
     write_parquet_atomic,
 )
+from sim.snapshots import SnapshotPlan, check_steps
 
 _RUN_KEYS = {"seed", "replicates", "compare", "output", "hydra"}
 
@@ -52,12 +55,22 @@ def main_job(cfg: DictConfig) -> None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     out = Path(HydraConfig.get().runtime.output_dir)
     overrides = _user_overrides()
+    if cfg.get("experiment") is not None:  # one cell of an experiment's sweep (docs/sweeps.md)
+        from experiments.sweep import run_cell
+
+        run_cell(cfg, overrides, out)
+        return
     names = scenario_names(cfg, overrides)
     scenarios = {name: scenario_params(name, overrides) for name in names}
     seeds = replicate_seeds(int(cfg.seed), int(cfg.replicates))
     progress = cfg.output.progress
     show = sys.stderr.isatty() if progress == "auto" else bool(progress)
-    steps, summary = run_scenarios(scenarios, seeds, str(cfg.system.name), progress=show)
+    n_steps = next(iter(scenarios.values())).steps
+    plan = SnapshotPlan(out / "snapshots", check_steps(cfg.output.snapshot_steps, n_steps))
+    with plan:  # per-agent snapshots appear only if every run succeeds
+        steps, summary = run_scenarios(
+            scenarios, seeds, str(cfg.system.name), progress=show, snapshots=plan
+        )
     write_parquet_atomic(steps, out / "steps.parquet")
     write_parquet_atomic(summary, out / "summary.parquet")
     if cfg.output.plot:
@@ -79,11 +92,19 @@ def app(cfg: DictConfig) -> None:
 def validate(argv: list[str]) -> None:
     """Check the command line before Hydra creates an output folder: one line, exit 2."""
     overrides = [a for a in argv if "=" in a and not a.startswith("-")]
+    if is_experiment(overrides):
+        try:
+            check_experiment(overrides)  # every cell of the sweep, before any folder exists
+        except ConfigError as err:
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(2)
+        return
     if any(a in ("-m", "--multirun") for a in argv):
         return  # sweeps are checked per job, where each job's values are known
     try:
-        load_params(overrides)
+        params = load_params(overrides)
         cfg = compose_config(overrides)
+        check_steps(cfg.output.snapshot_steps, params.steps)
         if int(cfg.replicates) < 1:
             raise ConfigError(f"replicates: {cfg.replicates} is out of range; allowed: ≥ 1")
         for name in cfg.compare:

@@ -1,0 +1,191 @@
+"""Means with 95% confidence intervals over replicates, and effect sizes between cells.
+
+Replicate r of every cell uses the same seed (common random numbers), so a difference between
+two cells is estimated on paired replicates; Hedges' g standardizes it by the pooled spread.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+LEVEL = 0.95
+
+# Outcomes of the comparison table, with their labels (final values unless said otherwise).
+OUTCOMES = {
+    "final_schools_genuine": "genuine schools",
+    "final_schools_surface": "surface schools",
+    "final_share_genuine_of_adopted": "genuine share of adopters",
+    "final_mastery_mean": "mean mastery",
+    "final_share_good_excellent": "good/excellent",
+    "final_motivation_mean": "motivation",
+    "mean_bureaucratization_index": "bureaucratization (mean)",
+    "survival_all": "survival after reversal",
+}
+# Outcomes of the effect-size table.
+EFFECT_OUTCOMES = (
+    "final_schools_genuine",
+    "final_schools_surface",
+    "final_mastery_mean",
+    "mean_bureaucratization_index",
+)
+
+
+def t_half_width(x: np.ndarray) -> float:
+    """Half-width of the t confidence interval of the mean (NaN with fewer than 2 values)."""
+    x = x[~np.isnan(x)]
+    n = x.size
+    if n < 2:
+        return float("nan")
+    return float(stats.t.ppf(0.5 + LEVEL / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+
+
+def mean_ci(x: Sequence[float] | np.ndarray) -> tuple[float, float, float, int]:
+    """(mean, lower, upper, n) of the non-missing values."""
+    a = np.asarray(x, dtype=float)
+    a = a[~np.isnan(a)]
+    if a.size == 0:
+        return float("nan"), float("nan"), float("nan"), 0
+    half = t_half_width(a)
+    m = float(a.mean())
+    return m, m - half, m + half, int(a.size)
+
+
+def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
+    """Standardized mean difference (a − b) with the small-sample correction."""
+    a, b = a[~np.isnan(a)], b[~np.isnan(b)]
+    na, nb = a.size, b.size
+    if na < 2 or nb < 2:
+        return float("nan")
+    pooled = math.sqrt(((na - 1) * a.var(ddof=1) + (nb - 1) * b.var(ddof=1)) / (na + nb - 2))
+    diff = float(a.mean() - b.mean())
+    if pooled == 0:
+        return 0.0 if diff == 0 else math.copysign(math.inf, diff)
+    correction = 1 - 3 / (4 * (na + nb) - 9)
+    return diff / pooled * correction
+
+
+def cell_label(labels: Mapping[str, Any], varied: Sequence[str]) -> str:
+    """'mandated · pace=10 · coach_capacity=5': the arm, then the varied keys' short names."""
+    parts = []
+    for key in varied:
+        value = labels.get(key)
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        parts.append(str(value) if key == "arm" else f"{key.rsplit('.', 1)[-1]}={show(value)}")
+    return " · ".join(parts) or "base"
+
+
+def show(value: Any) -> str:
+    """A label value as written in a config: 10 rather than 10.0 (a column with gaps is float)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value)).lower()
+    return str(value)
+
+
+def varied_keys(summary: pd.DataFrame, keys: Sequence[str]) -> list[str]:
+    return [k for k in keys if summary[k].dropna().nunique() > 1]
+
+
+def cells(summary: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """One row per cell: its labels and display name, in sweep order."""
+    first = summary.drop_duplicates("cell")[["cell", *keys]].reset_index(drop=True)
+    varied = varied_keys(summary, keys)
+    first["label"] = [cell_label(row, varied) for row in first.to_dict("records")]
+    return first
+
+
+def comparison(summary: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Per cell: n and, for each outcome, mean with its 95% CI."""
+    rows = []
+    for cell in cells(summary, keys).itertuples():
+        group = summary[summary["cell"] == cell.cell]
+        row: dict[str, Any] = {"cell": cell.label, "n": len(group)}
+        for col, name in OUTCOMES.items():
+            if col in group and group[col].notna().any():
+                m, lo, hi, _ = mean_ci(group[col])
+                row[name] = (m, lo, hi)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def reference_cell(
+    cell: Mapping[str, Any], candidates: pd.DataFrame, key: str, reference: Any, others: list[str]
+) -> str | None:
+    """The cell with `reference` as `key` and the same values of the other varied keys (a key an
+    arm ignores, stored as missing, matches any value)."""
+    pool = candidates[candidates[key].map(lambda v: _same(v, reference))]
+    for row in pool.to_dict("records"):
+        if all(_missing(row[k]) or _missing(cell[k]) or _same(row[k], cell[k]) for k in others):
+            return row["cell"]
+    return None
+
+
+def effects(
+    summary: pd.DataFrame, keys: Sequence[str], key: str | None, reference: Any
+) -> pd.DataFrame:
+    """Each cell against its reference cell: paired difference with 95% CI and Hedges' g."""
+    if key is None or key not in summary:
+        return pd.DataFrame()
+    table = cells(summary, keys)
+    others = [k for k in varied_keys(summary, keys) if k != key]
+    rows = []
+    for cell in table.to_dict("records"):
+        if _same(cell[key], reference):
+            continue
+        ref = reference_cell(cell, table, key, reference, others)
+        if ref is None:
+            continue
+        a = summary[summary["cell"] == cell["cell"]].set_index("replicate")
+        b = summary[summary["cell"] == ref].set_index("replicate")
+        paired = a.index.intersection(b.index)
+        ref_label = table.loc[table["cell"] == ref, "label"].iloc[0]
+        row: dict[str, Any] = {"cell": cell["label"], "against": ref_label, "n": len(paired)}
+        for col in EFFECT_OUTCOMES:
+            if col not in a:
+                continue
+            diff = (a.loc[paired, col] - b.loc[paired, col]).to_numpy(dtype=float)
+            m, lo, hi, _ = mean_ci(diff)
+            row[f"Δ {OUTCOMES[col]}"] = (m, lo, hi)
+            row[f"g {OUTCOMES[col]}"] = hedges_g(
+                a[col].to_numpy(dtype=float), b[col].to_numpy(dtype=float)
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def curves(steps: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per cell and step: year, mean and 95% CI band over replicates."""
+    rows = []
+    for (cell, step), group in steps.groupby(["cell", "step"], sort=False):
+        m, lo, hi, _ = mean_ci(group[column])
+        rows.append(
+            {
+                "cell": cell,
+                "step": step,
+                "year": group["year"].iloc[0],
+                "mean": m,
+                "lo": lo,
+                "hi": hi,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _same(a: Any, b: Any) -> bool:
+    if _missing(a) or _missing(b):
+        return _missing(a) and _missing(b)
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return float(a) == float(b)
+    return a == b

@@ -1,0 +1,104 @@
+"""The results store: one folder per run, files written atomically, a completion marker last.
+
+A sweep folder holds Hydra's ``multirun.yaml`` (the config the sweep was launched with) and one
+folder per cell; each cell keeps its runs under ``runs/rNNN/`` (NNN: the replicate index):
+
+- ``config.yaml``: the run's resolved parameters, seed, replicate and cell labels;
+- ``summary.parquet``: one row (the run's outcomes), ``steps.parquet``: one row per month;
+- ``done.json``: written last; the run's key (a hash of its parameters and seed) and a SHA-256
+  digest of every file. A run is finished when its marker is there and every digest matches, so
+  a run killed half-way, or a file truncated later, is simply not finished and is redone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+DONE = "done.json"
+RUN_FILES = ("config.yaml", "summary.parquet", "steps.parquet")
+RUNS = "runs"
+
+
+class StoreError(ValueError):
+    """A sweep folder or run that cannot be read; the message is one line naming the path."""
+
+
+def run_dir(cell_dir: Path, replicate: int) -> Path:
+    return cell_dir / RUNS / f"r{replicate:03d}"
+
+
+def run_key(params: Any, seed: int) -> str:
+    """What makes a run what it is: all its parameters and its seed."""
+    text = json.dumps(
+        {"params": dataclasses.asdict(params), "seed": int(seed)}, sort_keys=True, default=str
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; results are for everyone to read
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_marker(run: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((run / DONE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def problem(run: Path, key: str | None = None) -> str | None:
+    """Why `run` is not a finished run (None if it is). With `key`, it must also be that run."""
+    marker = read_marker(run)
+    if marker is None:
+        return f"{run}: unfinished (no {DONE})"
+    if key is not None and marker.get("key") != key:
+        return f"{run}: finished with other parameters or seed"
+    for name in RUN_FILES:
+        path = run / name
+        if not path.is_file():
+            return f"{path}: missing"
+        if digest(path) != marker.get("files", {}).get(name):
+            return f"{path}: truncated or changed since the run finished (checksum mismatch)"
+    return None
+
+
+def mark_done(run: Path, key: str, extra: dict[str, Any]) -> None:
+    files = {name: digest(run / name) for name in RUN_FILES}
+    marker = {"key": key, "files": files, **extra}
+    write_atomic(run / DONE, json.dumps(marker, indent=1).encode())
+
+
+def finished_runs(sweep_dir: Path) -> Iterator[Path]:
+    """Run folders that carry a completion marker, in a stable order."""
+    yield from sorted(p.parent for p in sweep_dir.glob(f"*/{RUNS}/*/{DONE}"))
+
+
+def all_runs(sweep_dir: Path) -> list[Path]:
+    return sorted(p for p in sweep_dir.glob(f"*/{RUNS}/r*") if p.is_dir())
