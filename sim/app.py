@@ -1,0 +1,23 @@
+"""The seminar app: `uv run solara run sim/app.py`, then open http://localhost:8765.
+
+A window with the levers of the social-movement model, a picture of the school system, live
+plots and a panel that says in plain words what the mechanisms are doing (docs/seminar.md).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import solara
+from solara.server import settings as server_settings
+
+from sim.seminar.components import SeminarPage
+
+logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
+# Solara's corner banner would cover the side panel on a 1280×720 projector.
+server_settings.theme.show_banner = False
+
+
+@solara.component
+def Page() -> None:  # noqa: N802
+    SeminarPage()

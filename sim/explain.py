@@ -1,0 +1,365 @@
+"""What the mechanisms are doing right now, in plain words (the seminar app's side panel).
+
+Every sentence is computed from the model's state and its latest metrics row, in the order in
+which `TutorialNetworkModel.step` runs the mechanisms. Nothing here changes the model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import motivation
+from sim.mandate import cascade_depth, handoff_retention
+from sim.metrics import BUREAUCRATIZATION_PARTS, genuine_teachers, survival_after_reversal
+from sim.population import ENFORCE, MANDATE, MODEL, PROTECT
+
+if TYPE_CHECKING:
+    from sim.model import TutorialNetworkModel
+
+Row = dict[str, float]
+
+EVENT_WORDS = {
+    "leader_joins_ministry": "a movement leader joined the ministry",
+    "deputy_visit": "a deputy minister visited a school and asked for expansion",
+    "ministry_pilot": "the ministry's pilot began inviting schools",
+    "reversal": "a new government withdrew support",
+}
+# The index runs from 0 (a movement) to 1 (a bureaucracy); past its midpoint the panel flags it.
+INDEX_MIDPOINT = 0.5
+# Loads are float32: comparisons of loads allow for rounding.
+ROUNDING = 1e-6
+PART_WORDS = {
+    "bureau_paperwork": "supervisors checking formats",
+    "bureau_cascade": "practice lost down the training cascade",
+    "bureau_coach_overload": "coaching visits nobody can make",
+    "bureau_unsheltered": "adopting schools under ordinary rules",
+}
+
+
+@dataclass(frozen=True)
+class Note:
+    """One mechanism, said in plain words. `alert` marks what an instructor may point at."""
+
+    topic: str
+    text: str
+    alert: bool = False
+
+
+START = Note(
+    "Start",
+    "Nothing has run yet. Each step is one month: the mechanisms run in the order of this "
+    "panel, which then says what each of them is doing.",
+)
+
+
+def explain(model: TutorialNetworkModel) -> list[Note]:
+    """The notes for the model as it stands after its latest step."""
+    row = model.table[-1]
+    if model.steps == 0:  # nothing has run yet: say where things stand and what is scheduled
+        notes = [overview(model, row), government(model, row), mandate(model, row), START]
+    else:
+        notes = [describe(model, row) for describe in EXPLAINERS]
+    return [n for n in notes if n is not None]
+
+
+# ------------------------------------------------------------------------------ the notes
+def overview(model: TutorialNetworkModel, row: Row) -> Note:
+    return Note(
+        "Now",
+        f"{when(model)}: {row['schools_genuine']:.0f} schools in genuine practice, "
+        f"{row['schools_surface']:.0f} in surface compliance, {row['schools_lapsed']:.0f} "
+        f"lapsed, {row['schools_not_started']:.0f} not started.",
+    )
+
+
+def opportunities(model: TutorialNetworkModel, row: Row) -> Note | None:
+    opened = [(year, kind) for _, year, kind in model.events_log if kind != "reversal"]
+    if not opened:
+        return None
+    said = [f"{math.floor(year)}: {EVENT_WORDS.get(kind, kind)}" for year, kind in opened]
+    pilots = [p for p in model.programmes if p.mode == "invite"]
+    text = "; ".join(said) + "."
+    if model.ministry_coaches:
+        text += f" The ministry pays {model.ministry_coaches} movement coaches."
+    for p in pilots:
+        text += f" Its pilot has invited {p.enrolled} of {p.target} schools near the movement."
+    return Note("Political opportunities", text)
+
+
+def government(model: TutorialNetworkModel, row: Row) -> Note | None:
+    if model.reversed:
+        s = survival_after_reversal(model)
+        kept = [
+            f"{s[f'survival_{who}']:.0%} of the {label}"
+            for who, label in (("voluntary", "volunteers"), ("mandate", "required teachers"))
+            if not math.isnan(s[f"survival_{who}"])
+        ]
+        text = (
+            f"Support was withdrawn in {math.floor(s['reversal_year'])}: mandates ended, "
+            "ministry coaches left, pilots lost their shelter."
+        )
+        if kept:
+            text += f" Of those practising then, {' and '.join(kept)} still practise."
+        return Note("Change of government", text, alert=True)
+    year = model.params.scenario.reversal_year
+    if year is not None:
+        when_ = math.floor(model.calendar_year(model.step_of_year(year)))
+        return Note("Change of government", f"A new government will withdraw support in {when_}.")
+    return None
+
+
+def mandate(model: TutorialNetworkModel, row: Row) -> Note | None:
+    progs = [p for p in model.programmes if p.mode == "mandate"]
+    if not progs or model.reversed:
+        return None
+    p = progs[0]
+    pace = p.pace_per_step * model.params.model.steps_per_year
+    if model.steps < p.start_step:
+        start = math.floor(model.calendar_year(p.start_step))
+        return Note(
+            "Mandate", f"The mandate starts in {start}: {pace:g} schools a year, up to {p.target}."
+        )
+    t = model.teachers
+    required = t.adopted & (t.origin == MANDATE)
+    real = int((required & genuine_teachers(model)).sum())
+    n = int(required.sum())
+    return Note(
+        "Mandate",
+        f"The ministry has required {p.enrolled} of the {p.target} lowest-performing schools "
+        f"({pace:g} a year). Their teachers adopt on paper at once; {real} of {n} required "
+        "teachers practise it for real.",
+        alert=n > 0 and 2 * real < n,
+    )
+
+
+def mobilizing(model: TutorialNetworkModel, row: Row) -> Note:
+    t = model.teachers
+    outside = ~t.adopted
+    contacts = float(model.exposure[outside].mean()) if outside.any() else 0.0
+    if not model.mobilizing_structures:
+        share = model.params.model.diffusion.unorganized
+        return Note(
+            "Mobilizing structures",
+            "Nobody organizes visits, interchanges or public demonstrations: joining runs at "
+            f"{share:.0%} of its strength.",
+            alert=True,
+        )
+    who = "The movement organizes" if model.movement_active else "The ministry's nodes organize"
+    demonstrating = int((model.schools.demonstrations > 0).sum())
+    return Note(
+        "Mobilizing structures",
+        f"{who} visits, interchanges and public demonstrations: "
+        f"{count(demonstrating, 'school')} held demonstrations this month. A teacher not yet "
+        f"in the practice has {contacts:.0%} of contacts practising it.",
+    )
+
+
+def supervision(model: TutorialNetworkModel, row: Row) -> Note:
+    sup = model.supervisors
+    p = model.params.model.supervision
+    n = np.bincount(sup.stance, minlength=3)
+    text = (
+        f"Zone supervisors: {n[PROTECT]} protect the innovation, {n[MODEL]} model the practice, "
+        f"{n[ENFORCE]} enforce paperwork."
+    )
+    over = int((sup.load > 1.0).sum())
+    if over:
+        leeway = float(sup.leeway.mean())
+        text += (
+            f" In {count(over, 'zone')} the supervisor follows more than "
+            f"{p.load_per_supervisor} adopters and drifts to checking formats"
+            + (f" (leeway {leeway:.2f} slows it)." if leeway else ".")
+        )
+    return Note("Supervisors", text, alert=n[ENFORCE] > n[PROTECT] + n[MODEL])
+
+
+def coaching(model: TutorialNetworkModel, row: Row) -> Note:
+    adopters = int(model.teachers.adopted.sum())
+    load = model.coach_load
+    if adopters == 0:
+        text = "No adopters to coach yet."
+    elif math.isinf(load):
+        text = (
+            "No coach and no supervisor who models the practice is left to visit adopters: "
+            "they learn only from peers and by doing it."
+        )
+    elif load <= 1.0:
+        text = f"Coaches can visit every adopter this month (coach load {load:.1f}× capacity)."
+    else:
+        text = (
+            f"Coach load is {load:.1f}× capacity: only about {1 / load:.0%} of adopters get a "
+            "coaching visit this month."
+        )
+    if model.mandate_in_force and model.schools.mandated.any():
+        depth, keep = cascade_depth(model), handoff_retention(model)
+        how = (
+            "collegial nodes that model it by tutoring"
+            if model.params.scenario.mandate.coaching == "nodes"
+            else "a cascade of trainers training trainers"
+        )
+        text += (
+            f" Required teachers learn the practice through {how}: {depth} hand-offs keeping "
+            f"{keep:.0%} each pass on {keep**depth:.0%} of it."
+        )
+    return Note("Coaching", text, alert=load > 1.0)
+
+
+def paperwork(model: TutorialNetworkModel, row: Row) -> Note | None:
+    t = model.teachers
+    if not t.adopted.any():
+        return None
+    m = model.params.model
+    base = m.base_admin_load
+    load = float(t.admin_load[t.adopted].mean())
+    # Flagged when adopters carry, on average, at least one load on top of the ordinary one.
+    loads = [
+        x for x in (m.supervision.paperwork_load, model.params.scenario.mandate.paperwork) if x
+    ]
+    extra = min(loads, default=math.inf)
+    text = (
+        f"Adopters spend {load:.0%} of their time on paperwork (the ordinary load is {base:.0%})."
+    )
+    sheltered = int(model.schools.sheltered.sum())
+    if sheltered:
+        text += (
+            f" {sheltered} schools are sheltered pilots: enforcing supervisors and mandate "
+            "paperwork do not reach them."
+        )
+    return Note("Paperwork and shelter", text, alert=load >= base + extra - ROUNDING)
+
+
+def learning(model: TutorialNetworkModel, row: Row) -> Note:
+    text = (
+        f"Students' mean mastery is {row['mastery_mean']:.2f}; {row['share_good_excellent']:.0%} "
+        "reach good or excellent in the yearly test."
+    )
+    inside, outside = row["mastery_adopting_schools"], row["mastery_other_schools"]
+    if not (math.isnan(inside) or math.isnan(outside)):
+        text += f" In adopting schools {inside:.2f}, elsewhere {outside:.2f}."
+    tutors = row["student_tutors_genuine"] + row["student_tutors_surface"]
+    if tutors:
+        text += f" Students tutoring others after a public demonstration: {tutors:.0f}."
+    return Note("Learning", text)
+
+
+def testing(model: TutorialNetworkModel, row: Row) -> Note | None:
+    stakes = model.params.scenario.testing
+    if stakes.pressure <= 0:
+        return None
+    punished = int(model.schools.punished.sum())
+    if not punished:
+        text = "Test-and-punish: the first yearly test comes at the end of the school year."
+    else:
+        text = (
+            f"Test-and-punish: the {punished} lowest-scoring schools of the last test are "
+            f"punished; they give {stakes.prep_share:.0%} of tutorial time to test prep and "
+            "their teachers lose motivation."
+        )
+    return Note("Testing", text, alert=True)
+
+
+def motivation_terms(model: TutorialNetworkModel) -> dict[str, np.ndarray]:
+    """Per teacher, each push on motivation this month, as `sim.motivation` adds them up."""
+    p = model.params.model.motivation
+    t = model.teachers
+    adopted = t.adopted
+    punished = model.schools.punished[t.school]
+    return {
+        "engaged students": p.reward * adopted * model.schools.engagement[t.school],
+        "paperwork": -p.paperwork * (t.admin_load - model.params.model.base_admin_load),
+        "control": -p.control * adopted * motivation.control(model),
+        "opposition of colleagues": -p.opposition * adopted * motivation.opposition(model),
+        "test pressure": -p.test_pressure * model.params.scenario.testing.pressure * punished,
+        "recovery": p.recovery * (t.motivation0 - t.motivation),
+    }
+
+
+def lapse_risk(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Adopters `sim.motivation.lapse` may drop: demotivated ones, ones in surface compliance,
+    and, among both, those a mandate in force holds on paper."""
+    t = model.teachers
+    demotivated = t.adopted & (t.motivation < model.params.model.motivation.lapse_threshold)
+    paper_only = t.adopted & ~genuine_teachers(model)
+    held = (demotivated | paper_only) & model.required_teachers()
+    return demotivated, paper_only, held
+
+
+def motivation_note(model: TutorialNetworkModel, row: Row) -> Note:
+    t = model.teachers
+    p = model.params.model.motivation
+    adopted = t.adopted
+    if not adopted.any():
+        return Note("Motivation", f"Teachers' motivation averages {row['motivation_mean']:.2f}.")
+    terms = {k: float(v[adopted].mean()) for k, v in motivation_terms(model).items()}
+    drains = {k: v for k, v in terms.items() if k != "recovery" and v < 0}
+    text = (
+        f"Adopters' motivation averages {row['motivation_adopters']:.2f} (all teachers "
+        f"{row['motivation_mean']:.2f}). Engaged students add {terms['engaged students']:+.3f} "
+        "a month"
+    )
+    if drains:
+        worst = min(drains, key=drains.__getitem__)
+        text += f"; the biggest drain is {worst} ({drains[worst]:+.3f})"
+    text += "."
+    low = terms and row["motivation_adopters"] < p.lapse_threshold
+    return Note("Motivation", text, alert=bool(low))
+
+
+def dropping_out(model: TutorialNetworkModel, row: Row) -> Note | None:
+    p = model.params.model.motivation
+    demotivated, paper_only, held = lapse_risk(model)
+    free = (demotivated | paper_only) & ~held
+    if not (free.any() or held.any()):
+        return None
+    text = ""
+    if free.any():
+        low = int((demotivated & free).sum())
+        paper = int((paper_only & ~demotivated & free).sum())
+        why = [f"{low} with motivation below {p.lapse_threshold:g}"] if low else []
+        why += [f"{paper} practising it only on paper with nobody requiring it"] if paper else []
+        text = (
+            f"{count(int(free.sum()), 'adopter')} may drop out this month "
+            f"({p.lapse_rate:.0%} chance each): {', '.join(why)}."
+        )
+    if held.any():
+        text += f" {int(held.sum())} would drop out but the mandate holds them on paper."
+    return Note("Dropping out", text.strip(), alert=True)
+
+
+def bureaucratization(model: TutorialNetworkModel, row: Row) -> Note:
+    worst = max(BUREAUCRATIZATION_PARTS, key=lambda k: row[k])
+    text = f"Bureaucratization index {row['bureaucratization_index']:.2f} (0 to 1)."
+    if row[worst] > 0:
+        text += f" Its largest part: {PART_WORDS[worst]} ({row[worst]:.2f})."
+    return Note("Bureaucratization", text, alert=row["bureaucratization_index"] > INDEX_MIDPOINT)
+
+
+def count(n: int, noun: str) -> str:
+    """'1 school', '3 schools'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def when(model: TutorialNetworkModel) -> str:
+    return f"Month {model.steps} ({math.floor(model.calendar_year())})"
+
+
+EXPLAINERS: tuple[Callable[[TutorialNetworkModel, Row], Note | None], ...] = (
+    overview,
+    opportunities,
+    government,
+    mandate,
+    mobilizing,
+    supervision,
+    coaching,
+    paperwork,
+    learning,
+    testing,
+    motivation_note,
+    dropping_out,
+    bureaucratization,
+)

@@ -1,0 +1,173 @@
+"""The live plots: adoption split into genuine practice and surface compliance, learning,
+motivation and the bureaucratization index, with the previous run in grey for comparison.
+
+Axes are fixed for the whole run (years on x; schools, or 0 to 1, on y) so that runs with
+different settings can be compared by eye. Like the picture, the figure is built once per run
+and each frame redraws only the data over the still axes (sim/seminar/drawing.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.population import GENUINE, SURFACE
+from sim.seminar.drawing import Blitted, figure
+from sim.seminar.palette import (
+    BLACK,
+    BLUE,
+    GREY,
+    REDDISH_PURPLE,
+    STATE_STYLE,
+    VERMILLION,
+)
+
+Row = dict[str, float]
+WIDTH_PX, HEIGHT_PX = 660, 300
+# Learning is shown on [0, LEARNING_TOP] unless it climbs higher; the top part holds the key.
+LEARNING_TOP = 0.8
+EVENT_LABEL_Y = (0.03, 0.14, 0.25)
+EVENT_LABELS = {
+    "leader_joins_ministry": "leader joins",
+    "deputy_visit": "deputy visit",
+    "ministry_pilot": "pilot",
+    "reversal": "reversal",
+}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line on one axes: the metric, its look, and whether the previous run is drawn too."""
+
+    axes: int
+    key: str
+    label: str
+    color: str
+    style: str = "-"
+    width: float = 1.8
+    ghost: bool = False
+
+
+LINES = (
+    Line(0, "schools_lapsed", "lapsed", BLACK, ":", 1.4),
+    Line(1, "mastery_mean", "mean mastery", BLUE, ghost=True),
+    Line(1, "share_good_excellent", "good or excellent", BLUE, ":"),
+    Line(2, "motivation_adopters", "adopters", REDDISH_PURPLE, ghost=True),
+    Line(2, "motivation_mean", "all teachers", REDDISH_PURPLE, "--", 1.2),
+    Line(3, "bureaucratization_index", "index", VERMILLION, ghost=True),
+)
+TITLES = ("Schools adopting", "Learning", "Motivation", "Bureaucratization")
+
+
+class Plots:
+    """The four plots of one run."""
+
+    def __init__(
+        self,
+        n_schools: int,
+        start_year: float,
+        years: float,
+        lapse_threshold: float,
+        previous: Sequence[Row] = (),
+    ) -> None:
+        fig = figure(WIDTH_PX, HEIGHT_PX)
+        self.blitted = Blitted(fig)
+        self.axes = fig.subplots(2, 2, sharex=True).ravel()
+        fig.subplots_adjust(
+            left=0.07, right=0.975, bottom=0.085, top=0.93, hspace=0.32, wspace=0.16
+        )
+        for ax, title in zip(self.axes, TITLES, strict=True):
+            ax.set_title(title, fontsize=10, pad=3, loc="left", fontweight="bold")
+            ax.tick_params(labelsize=8, pad=1)
+            ax.grid(alpha=0.3, lw=0.5)
+            ax.set_xlim(start_year, start_year + years)
+        self.axes[0].set_ylim(0, n_schools)
+        self.learning_top = LEARNING_TOP
+        self.axes[1].set_ylim(0, LEARNING_TOP)
+        self.axes[2].set_ylim(0, 1)
+        self.axes[3].set_ylim(0, 1)
+        self.axes[2].axhline(lapse_threshold, color=GREY, lw=0.8, ls="--")
+        self._ghosts(previous)
+        self.lines = {
+            line.key: self.axes[line.axes].plot(
+                [], [], color=line.color, ls=line.style, lw=line.width, label=line.label
+            )[0]
+            for line in LINES
+        }
+        for line in self.lines.values():
+            line.set_animated(True)
+        self.bands: list = []
+        self.marks: list = []
+        self._legends()
+
+    def _ghosts(self, previous: Sequence[Row]) -> None:
+        if not previous:
+            return
+        years = [r["year"] for r in previous]
+        genuine = [r["schools_genuine"] for r in previous]
+        self.axes[0].plot(years, genuine, color=GREY, lw=1.4, ls="--", label="previous run")
+        for line in LINES:
+            if line.ghost:
+                values = [r[line.key] for r in previous]
+                ax = self.axes[line.axes]
+                ax.plot(years, values, color=GREY, lw=1.4, ls="--", label="previous run")
+
+    def _legends(self) -> None:
+        genuine, surface = STATE_STYLE[GENUINE][0], STATE_STYLE[SURFACE][0]
+        self.axes[0].fill_between([], [], color=genuine, label="genuine practice")
+        self.axes[0].fill_between([], [], color=surface, label="surface compliance")
+        self.legends = []
+        for ax in self.axes:
+            legend = ax.legend(
+                loc="upper left",
+                fontsize=7,
+                framealpha=0.6,
+                ncol=2,
+                columnspacing=0.8,
+                edgecolor="none",
+                handlelength=1.6,
+                borderaxespad=0.1,
+                labelspacing=0.2,
+                bbox_to_anchor=(0.0, 0.98),
+            )
+            legend.set_animated(True)  # drawn over the data, which is redrawn every frame
+            self.legends.append(legend)
+
+    def render(self, table: Sequence[Row], events: Sequence[tuple[int, float, str]]) -> bytes:
+        """PNG bytes of the plots for the run so far."""
+        with self.blitted.lock:
+            self._update(table, events)
+            moving = [*self.bands, *self.lines.values(), *self.marks, *self.legends]
+            return self.blitted.png(moving)
+
+    def _update(self, table: Sequence[Row], events: Sequence[tuple[int, float, str]]) -> None:
+        years = np.array([r["year"] for r in table])
+        for key, line in self.lines.items():
+            line.set_data(years, [r[key] for r in table])
+        top = min(1.0, max([LEARNING_TOP, *(1.1 * r["mastery_mean"] for r in table)]))
+        if top > self.learning_top:  # learning outgrew its axis: redraw the still parts
+            self.learning_top = top
+            self.axes[1].set_ylim(0, top)
+            self.blitted.invalidate()
+        for artist in self.bands + self.marks:
+            artist.remove()
+        genuine = np.array([r["schools_genuine"] for r in table])
+        adopting = genuine + np.array([r["schools_surface"] for r in table])
+        ax = self.axes[0]
+        self.bands = [
+            ax.fill_between(years, 0, genuine, color=STATE_STYLE[GENUINE][0], lw=0),
+            ax.fill_between(years, genuine, adopting, color=STATE_STYLE[SURFACE][0], lw=0),
+        ]
+        self.marks = []
+        for i, (_, year, kind) in enumerate(events):
+            for ax in self.axes:
+                self.marks.append(ax.axvline(year, color=BLACK, lw=0.9, ls="-."))
+            for ax in self.axes[:2]:
+                label = f" {EVENT_LABELS.get(kind, kind)}"
+                height = EVENT_LABEL_Y[i % len(EVENT_LABEL_Y)]  # events close in time stack up
+                where = ax.get_xaxis_transform()
+                self.marks.append(ax.text(year, height, label, fontsize=7, transform=where))
+        for artist in self.bands + self.marks:
+            artist.set_animated(True)

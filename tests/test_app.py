@@ -1,0 +1,467 @@
+"""The seminar app's pieces: levers that cannot break the model, plain-words notes that match
+the mechanisms, the picture and plots, one live run, and the page rendered without a browser."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+from typing import get_type_hints
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import solara
+from conftest import make_model
+
+from sim import explain as ex
+from sim import motivation
+from sim.config import load_params
+from sim.mandate import cascade_depth
+from sim.metrics import survival_after_reversal
+from sim.model import TutorialNetworkModel
+from sim.params import ConfigError, Params
+from sim.population import GENUINE, LAPSED, NOT_STARTED, SURFACE
+from sim.runner import replicate_seeds, run_one
+from sim.seminar import assets, components, settings
+from sim.seminar.components import SeminarPage
+from sim.seminar.picture import Picture, Scene, grid_shape, school_layout, school_links
+from sim.seminar.plots import Plots
+from sim.seminar.session import REVERSAL, SeminarRun
+from sim.seminar.settings import LEVER, LEVERS, Settings
+
+PNG = b"\x89PNG"
+
+
+def field_of(dotted: str) -> dataclasses.Field:
+    """The Params field behind a config key such as 'scenario.mandate.pace'."""
+    cls: type = Params
+    *path, last = dotted.split(".")
+    for name in path:
+        cls = get_type_hints(cls)[name]
+    return {f.name: f for f in dataclasses.fields(cls)}[last]
+
+
+@pytest.fixture(scope="module")
+def events():
+    return settings.injected_events()
+
+
+# ------------------------------------------------------------------------------ settings
+def test_every_lever_sets_a_real_parameter_within_its_allowed_range():
+    for lever in LEVERS:
+        for key in lever.keys:
+            f = field_of(key)  # KeyError: the lever names no parameter
+            if lever.kind in ("int", "float"):
+                lo, hi = f.metadata.get("lo"), f.metadata.get("hi")
+                assert lo is None or lever.lo >= lo, key
+                assert hi is None or lever.hi is None or lever.hi <= hi, key
+
+
+@pytest.mark.parametrize("name", settings.scenario_names())
+def test_a_scenario_preset_reproduces_the_scenario_exactly(name):
+    preset = settings.preset(name)
+    assert settings.params_for(preset) == settings.scenario_params(name)
+    for lever in LEVERS:  # and every preset value lies inside the lever's range
+        if lever.kind in ("int", "float"):
+            lo, hi = settings.lever_range(lever, preset)
+            assert lo <= getattr(preset, lever.name) <= hi, (name, lever.name)
+
+
+def test_the_scenario_menu_holds_the_seminar_scenarios():
+    names = settings.scenario_names()
+    assert {"voluntary", "mandated", "hybrid", "test_and_punish", "reversal"} <= set(names)
+    assert all(settings.scenario_params(n).system.name == "seminar" for n in names)
+
+
+def test_levers_clamp_out_of_range_values():
+    s = settings.preset("mandated")
+    assert settings.set_lever(s, "mandate_pace", 10_000).mandate_pace == LEVER["mandate_pace"].hi
+    assert settings.set_lever(s, "mandate_pace", -5).mandate_pace == 0
+    cap = settings.fewest_schools(settings.scenario_params("mandated"))
+    assert settings.set_lever(s, "mandate_target", 10**9).mandate_target == cap
+    assert settings.set_lever(s, "leeway", 0.1 + 0.2).leeway == 0.3  # no 0.30000000000000004
+    with pytest.raises(ValueError, match="coaching"):
+        settings.set_lever(s, "coaching", "lecture")
+
+
+def test_stance_shares_never_exceed_one():
+    s = settings.set_lever(settings.preset("voluntary"), "model_share", 0.6)
+    s = settings.set_lever(s, "protect", 0.7)
+    assert s.protect + s.model_share <= 1.0 + 1e-9
+    assert settings.set_lever(s, "model_share", 0.9).model_share == pytest.approx(0.3)
+
+
+def test_any_sequence_of_control_moves_gives_a_runnable_model():
+    """The controls cannot put the model into an invalid state (random moves, seeded)."""
+    rng = np.random.default_rng(5)
+    s = settings.preset("voluntary")
+    for _ in range(12):
+        for lever in rng.permutation(np.array(LEVERS, dtype=object)):
+            if lever.kind == "toggle":
+                value: object = bool(rng.integers(2))
+            elif lever.name == "coaching":
+                value = str(rng.choice(settings.COACHING_CHOICES))
+            elif lever.name == "reversal_year":
+                value = rng.choice(list(settings.reversal_choices(s).values()))
+            else:  # anything, including far outside the range
+                value = float(rng.uniform(-100, 1000))
+            s = settings.set_lever(s, lever.name, value)
+        if rng.random() < 0.3:
+            s = settings.choose_scenario(s, str(rng.choice(settings.scenario_names())))
+        s = settings.set_seed(s, rng.integers(-10, 10**12))
+        params = settings.params_for(s)  # raises ConfigError if anything is out of range
+        TutorialNetworkModel(params, seed=settings.run_seed(s))
+
+
+def test_seed_and_run_length_survive_a_scenario_change_and_bad_seeds_are_refused():
+    s = dataclasses.replace(settings.preset("voluntary"), seed=77, years=6)
+    s = settings.choose_scenario(s, "mandated")
+    assert (s.seed, s.years, s.scenario, s.mandate) == (77, 6, "mandated", True)
+    assert settings.set_seed(s, "twelve") == s
+    assert settings.set_seed(s, None) == s
+    assert settings.set_seed(s, -3).seed == 0
+    assert settings.set_seed(s, 10**20).seed == settings.SEED_MAX
+
+
+def test_reversal_menu_and_run_length():
+    s = settings.preset("reversal")
+    choices = settings.reversal_choices(s)
+    assert choices["never"] is None and s.reversal_year in choices.values()
+    assert settings.set_lever(s, "years", 3).reversal_year is None  # a reversal after the end
+
+
+def test_an_app_run_is_replicate_one_of_the_main_job():
+    s = dataclasses.replace(settings.preset("hybrid"), years=1)
+    assert settings.run_seed(s) == replicate_seeds(s.seed, 1)[0]
+    run = SeminarRun(s, settings.injected_events())
+    run.advance(12)
+    main = run_one(settings.params_for(s), settings.run_seed(s)).steps
+    np.testing.assert_allclose(
+        [r["teachers_genuine"] for r in run.table], main["teachers_genuine"].to_numpy()
+    )
+    np.testing.assert_allclose(
+        [r["mastery_mean"] for r in run.table], main["mastery_mean"].to_numpy()
+    )
+
+
+def test_injected_events_come_validated_from_the_app_config(tmp_path, monkeypatch):
+    events = settings.injected_events()
+    assert set(events) == {"leader_joins_ministry", "deputy_visit"}
+    assert settings.shown_path(settings.APP_CONFIG) == "configs/app/seminar.yaml"
+    bad = tmp_path / "seminar.yaml"
+    monkeypatch.setattr(settings, "APP_CONFIG", bad)
+    bad.write_text("inject:\n  deputy_visit: {coaches: 0, pace: -1, target: 40}\n")
+    with pytest.raises(ConfigError, match=r"seminar.yaml: inject.deputy_visit.pace: -1 is out"):
+        settings.injected_events()
+    bad.write_text("inject:\n  coup: {coaches: 0, pace: 1, target: 4}\n")
+    with pytest.raises(ConfigError, match=r"inject.coup.kind: 'coup' is not allowed"):
+        settings.injected_events()
+    bad.unlink()
+    with pytest.raises(ConfigError, match=r"seminar.yaml: cannot read 'inject'"):
+        settings.injected_events()
+
+
+# ------------------------------------------------------------------------------ explain
+def test_motivation_terms_add_up_to_what_the_motivation_rule_does():
+    model = make_model("scenario=test_and_punish")
+    for _ in range(14):  # past the first yearly test, so test pressure is on
+        model.step()
+    assert model.schools.punished.any()
+    terms = ex.motivation_terms(model)
+    before = model.teachers.motivation.copy()
+    motivation.update_motivation(model)
+    after = model.teachers.motivation
+    predicted = before + sum(terms.values())
+    inside = (predicted > 0) & (predicted < 1)  # the rule clips to [0, 1]
+    assert inside.mean() > 0.5
+    np.testing.assert_allclose(after[inside], predicted[inside], atol=1e-5)
+
+
+def test_dropping_out_note_names_whom_the_lapse_rule_can_drop():
+    model = make_model("scenario=test_and_punish")
+    for _ in range(30):
+        model.step()
+    demotivated, paper_only, held = ex.lapse_risk(model)
+    free = (demotivated | paper_only) & ~held
+    assert held.any()  # the mandate holds demotivated teachers on paper
+    note = next(n for n in ex.explain(model) if n.topic == "Dropping out")
+    assert f"{int(held.sum())} would drop out but the mandate holds them" in note.text
+    # With certain lapses, exactly the teachers the note counts as free to go do go.
+    m = model.params.model
+    certain = dataclasses.replace(m, motivation=dataclasses.replace(m.motivation, lapse_rate=1.0))
+    model.params = dataclasses.replace(model.params, model=certain)
+    adopted = model.teachers.adopted.copy()
+    motivation.lapse(model)
+    np.testing.assert_array_equal(adopted & ~model.teachers.adopted, free)
+
+
+def test_the_command_line_shown_makes_the_same_run():
+    s = settings.set_lever(settings.preset("hybrid"), "leeway", 0.9)
+    s = settings.set_lever(settings.set_seed(s, 31), "reversal_year", 4.0)
+    words = settings.command_line(s).split()
+    assert words[:5] == ["uv", "run", "python", "-m", "sim"]
+    args = dict(w.split("=", 1) for w in words[5:])
+    assert args.pop("replicates") == "1" and replicate_seeds(int(args.pop("seed")), 1) == [
+        settings.run_seed(s)
+    ]
+    assert load_params([f"{k}={v}" for k, v in args.items()]) == settings.params_for(s)
+    assert settings.command_line(settings.preset("hybrid")).endswith("replicates=1")
+
+
+def test_coach_load_note_says_how_overloaded_coaching_is_and_how_it_is_cascaded():
+    model = make_model("scenario=mandated")
+    for _ in range(6):
+        model.step()
+    model.coach_load = 3.0
+    note = ex.coaching(model, model.table[-1])
+    assert note.alert
+    assert "Coach load is 3.0× capacity" in note.text
+    assert "about 33% of adopters" in note.text
+    depth, keep = cascade_depth(model), model.params.scenario.mandate.retention
+    assert f"a cascade of trainers training trainers: {depth} hand-offs" in note.text
+    assert f"keeping {keep:.0%} each pass on {keep**depth:.0%} of it" in note.text
+    model.coach_load = 0.5
+    assert not ex.coaching(model, model.table[-1]).alert
+
+
+def test_notes_follow_the_state_of_the_model():
+    voluntary = make_model("scenario=voluntary")
+    start = ex.explain(voluntary)
+    assert [n.topic for n in start] == ["Now", "Start"]
+    for _ in range(3):
+        voluntary.step()
+    topics = [n.topic for n in ex.explain(voluntary)]
+    assert "Mandate" not in topics and "Testing" not in topics
+    assert topics.index("Mobilizing structures") < topics.index("Coaching")  # step order
+
+    mandated = make_model("scenario=test_and_punish")
+    for _ in range(13):
+        mandated.step()
+    notes = {n.topic: n for n in ex.explain(mandated)}
+    assert notes["Mobilizing structures"].alert  # no movement: nobody organizes visits
+    assert "Nobody organizes" in notes["Mobilizing structures"].text
+    assert notes["Testing"].alert and "punished" in notes["Testing"].text
+    enrolled = int(mandated.schools.mandated.sum())
+    assert f"required {enrolled} of the 60" in notes["Mandate"].text
+    row = mandated.table[-1]
+    assert f"{row['schools_genuine']:.0f} schools in genuine practice" in notes["Now"].text
+
+
+def test_reversal_note_reports_survival_as_the_metrics_do():
+    model = make_model("scenario=reversal", "years=8")
+    model.run()
+    note = next(n for n in ex.explain(model) if n.topic == "Change of government")
+    s = survival_after_reversal(model)
+    assert f"{s['survival_voluntary']:.0%} of the volunteers" in note.text
+    assert str(math.floor(s["reversal_year"])) in note.text
+
+
+def test_explaining_changes_nothing_in_the_model():
+    model = make_model("scenario=hybrid")
+    for _ in range(20):
+        model.step()
+    before = model.rng.bit_generator.state, model.teachers.motivation.copy(), len(model.table)
+    ex.explain(model)
+    after = model.rng.bit_generator.state, model.teachers.motivation, len(model.table)
+    assert before[0] == after[0] and before[2] == after[2]
+    np.testing.assert_array_equal(before[1], after[1])
+
+
+# ------------------------------------------------------------------------------ picture, plots
+def test_grid_shape_holds_every_cell():
+    for n in range(1, 30):
+        for aspect in (0.3, 1.0, 2.4):
+            cols, rows = grid_shape(n, aspect)
+            assert (cols * rows >= n and (cols - 1) * rows < n) or cols * (rows - 1) < n
+
+
+def test_each_school_is_drawn_inside_its_zone_inside_its_region(seminar_model):
+    m = seminar_model
+    layout = school_layout(m.hierarchy.zone_region, m.schools.zone, 2.4)
+    x, y = layout.xy[:, 0], layout.xy[:, 1]
+    zx, zy, zw, zh = layout.zone_boxes[m.schools.zone].T
+    assert np.all((x > zx) & (x < zx + zw) & (y > zy) & (y < zy + zh))
+    rx, ry, rw, rh = layout.region_boxes[m.hierarchy.zone_region].T
+    bx, by, bw, bh = layout.zone_boxes.T
+    assert np.all((bx >= rx) & (bx + bw <= rx + rw) & (by >= ry) & (by + bh <= ry + rh))
+    assert len(np.unique(layout.xy.round(9), axis=0)) == m.schools.zone.size
+
+
+def test_school_links_are_the_teacher_ties_between_schools(seminar_model):
+    m = seminar_model
+    links = school_links(m.ties, m.teachers.school, m.schools.zone.size)
+    ties = sp.triu(m.ties).tocoo()
+    expected = {
+        tuple(sorted((int(m.teachers.school[a]), int(m.teachers.school[b]))))
+        for a, b in zip(ties.row, ties.col, strict=True)
+    }
+    expected = {p for p in expected if p[0] != p[1]}
+    assert {tuple(p) for p in links.tolist()} == expected
+
+
+def test_the_picture_changes_with_the_schools_and_not_otherwise(seminar_model):
+    m = seminar_model
+    n = m.schools.zone.size
+    layout = school_layout(m.hierarchy.zone_region, m.schools.zone, 2.4)
+    picture = Picture(layout)
+    links = school_links(m.ties, m.teachers.school, n)
+    states = np.full(n, NOT_STARTED, dtype=np.int8)
+    off = np.zeros(n, dtype=bool)
+    scene = Scene(states, off, off, np.zeros(m.n_zones, dtype=bool), links)
+    first = picture.render(scene)
+    assert first.startswith(PNG)
+    assert picture.render(scene) == first
+    states2 = states.copy()
+    states2[:10] = [GENUINE, SURFACE, LAPSED, GENUINE, SURFACE, LAPSED, GENUINE, GENUINE, 1, 2]
+    assert picture.render(dataclasses.replace(scene, states=states2)) != first
+    assert picture.render(scene) == first  # nothing left over from the previous frame
+
+
+def test_plots_grow_with_the_run_and_show_the_previous_one():
+    model = make_model("scenario=voluntary", "years=2")
+    model.run(6)
+    plots = Plots(model.schools.zone.size, 2004, 2, 0.25)
+    early = plots.render(model.table[:2], [])
+    assert early.startswith(PNG) and plots.render(model.table, []) != early
+    ghost = Plots(model.schools.zone.size, 2004, 2, 0.25, previous=model.table)
+    assert ghost.render(model.table[:2], []) != early
+    assert plots.render(model.table, [(3, 2004.25, "deputy_visit")]) != plots.render(
+        model.table, []
+    )
+
+
+# ------------------------------------------------------------------------------ one run
+def short(name: str = "voluntary", years: int = 1) -> Settings:
+    return dataclasses.replace(settings.preset(name), years=years)
+
+
+def test_a_run_stops_at_its_last_month(events):
+    run = SeminarRun(short(), events)
+    frame = run.advance(100)
+    assert frame.step == 12 == run.model.steps and frame.finished
+    assert run.advance(1).step == 12
+    assert frame.picture.startswith(PNG) and frame.plots.startswith(PNG) and frame.notes
+
+
+def test_a_failing_step_is_reported_in_plain_words(events, monkeypatch):
+    run = SeminarRun(short(), events)
+    good = run.advance(2)
+
+    def broken() -> None:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(run.model, "step", broken)
+    frame = run.advance(3)
+    assert frame.failure.startswith("The model stopped in month 3: ZeroDivisionError")
+    assert "Press Reset" in frame.failure
+    assert frame.step == 2 and frame.picture == good.picture  # the last good picture stays
+    assert run.advance(1).step == 2  # no further steps on a broken run
+
+
+def test_injected_opportunities_and_reversal(events):
+    run = SeminarRun(short("voluntary", 3), events)
+    run.advance(4)
+    run.inject("deputy_visit")
+    assert [p.mode for p in run.model.programmes] == ["invite"]
+    assert run.model.events_log[-1][2] == "deputy_visit"
+    before = int(run.model.schools.sheltered.sum())
+    run.inject("leader_joins_ministry")
+    assert run.model.ministry_coaches == events["leader_joins_ministry"].coaches
+    assert run.model.schools.sheltered.sum() >= before
+    frame = run.inject(REVERSAL)
+    assert frame.reversed and not run.model.schools.sheltered.any()
+    run.inject("deputy_visit")  # a withdrawn administration opens nothing
+    assert [e[2] for e in run.model.events_log].count("deputy_visit") == 1
+
+
+def test_two_threads_stepping_one_run_never_pass_its_end(events):
+    run = SeminarRun(short(), events)
+    threads = [threading.Thread(target=run.advance, args=(5,)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert run.model.steps == 12 and len(run.table) == 13
+
+
+# ------------------------------------------------------------------------------ the page
+def month_text(rc) -> str:
+    return rc.find(v.Html, class_="redes-month").widget.children[0]
+
+
+def test_page_steps_warns_about_pending_settings_and_resets(monkeypatch):
+    _box, rc = solara.render(SeminarPage(), handle_error=False)
+    assert month_text(rc).startswith("Month 0 of 120")
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert month_text(rc).startswith("Month 1 of 120")
+    slider = rc.find(v.Sheet, class_="d-flex ma-0 redes-lever-test_pressure").find(v.Slider)
+    slider.widget.v_model = 5.0  # beyond the range: clamped
+    assert rc.find(v.Html, children=["Test pressure (stakes): 1"]).widgets
+    rc.find(v.Alert, class_="redes-pending").assert_single()
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert month_text(rc).startswith("Month 0 of 120")
+    rc.find(v.Alert, class_="redes-pending").assert_empty()
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    notes = [w.children[0] for w in rc.find(v.Html, class_="redes-note-topic").widgets]
+    assert "Testing" in notes
+
+
+def test_page_shows_a_failing_step_instead_of_going_blank(monkeypatch):
+    def broken(self) -> None:
+        raise RuntimeError("an example failure")
+
+    # Mesa binds a model's step when the model is made: break it before the page makes one.
+    monkeypatch.setattr(TutorialNetworkModel, "step", broken)
+    _box, rc = solara.render(SeminarPage(), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    alert = rc.find(v.Alert, class_="redes-failure")
+    alert.assert_single()
+    assert "The model stopped in month 1: RuntimeError: an example failure" in str(alert.widget)
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    pictures = [w for w in rc.find(ipywidgets.Image).widgets if "redes-picture" in w._dom_classes]
+    assert len(pictures) == 1 and bytes(pictures[0].value).startswith(PNG)  # the picture stays
+
+
+def test_page_says_why_it_cannot_start_a_run(monkeypatch):
+    def unreadable() -> dict:
+        raise ConfigError("configs/app/seminar.yaml: inject.deputy_visit.pace: -1 is out of range")
+
+    monkeypatch.setattr(components, "injected_events", unreadable)
+    _box, rc = solara.render(SeminarPage(), handle_error=False)
+    alert = rc.find(v.Alert, class_="redes-problem")
+    assert "Cannot start a run: configs/app/seminar.yaml: inject.deputy_visit.pace" in str(
+        alert.widget
+    )
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+
+    def broken_config() -> str:
+        raise ConfigError("scenario.mandate.pace: -3 is out of range")
+
+    monkeypatch.setattr(components, "default_scenario", broken_config)
+    _box, rc = solara.render(SeminarPage(), handle_error=False)
+    assert "The seminar app cannot start: scenario.mandate.pace" in str(
+        rc.find(v.Alert, class_="redes-problem").widget
+    )
+
+
+# ------------------------------------------------------------------------------ offline assets
+def test_offline_assets_are_the_packages_the_page_template_loads(tmp_path):
+    specs = assets.required_packages()
+    template = assets.TEMPLATE.read_text()
+    assert specs and all(spec in template or spec.startswith("font-awesome") for spec in specs)
+    assert any("requirejs@" in s for s in specs)
+    assert assets.missing_packages(tmp_path) == specs
+    for spec in specs:
+        (tmp_path / spec).mkdir(parents=True)
+        (tmp_path / spec / "package.json").write_text("{}")
+    assert assets.missing_packages(tmp_path) == []
+    assert assets.ensure_assets(tmp_path) == []  # nothing to fetch, npm not called
+
+
+def test_load_params_of_the_seminar_system_is_what_the_app_uses():
+    assert settings.scenario_params("voluntary") == load_params(
+        ["system=seminar", "scenario=voluntary"]
+    )
