@@ -79,7 +79,7 @@ def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
     states = school_states(model)
     genuine = genuine_teachers(model)
     surface = t.adopted & ~genuine
-    tutors = np.add.reduceat((st.tutor_of != 0).astype(np.int64), s.student_start)
+    tutors = np.add.reduceat(st.tutor_of != 0, s.student_start, dtype=np.int64)
     scores = student_scores(model)
     adopting_school = (states == GENUINE) | (states == SURFACE)
     in_adopting = np.repeat(adopting_school, s.n_students)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.model import TutorialNetworkModel
 from sim.params import Params
+from sim.snapshots import SnapshotPlan, Snapshotter
 
 # Outcomes printed in the comparison table, with their labels.
 TABLE_COLUMNS = {
@@ -46,12 +47,17 @@ def replicate_seeds(root_seed: int, replicates: int) -> list[int]:
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
 
 
-def run_one(params: Params, seed: int, progress: Any = None) -> RunResult:
-    """One run of one scenario with one seed."""
+def run_one(
+    params: Params, seed: int, progress: Any = None, snapshots: Snapshotter | None = None
+) -> RunResult:
+    """One run of one scenario with one seed (writing per-agent snapshots if asked to)."""
     from sim.metrics import run_summary
 
     model = TutorialNetworkModel(params, seed=seed)
-    model.run(progress=progress)
+    if snapshots is None:
+        model.run(progress=progress)
+    else:
+        snapshots.run(model, progress=progress)
     steps = pd.DataFrame(model.table)
     summary = run_summary(model, model.table)
     return RunResult(steps=steps, summary=summary, events=model.events_log)
@@ -81,13 +87,15 @@ def run_scenarios(
     seeds: Sequence[int],
     system: str,
     progress: bool = False,
+    snapshots: SnapshotPlan | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every scenario with every seed (common random numbers across scenarios)."""
     steps, summaries = [], []
     bar = _progress_bar(sum(p.steps for p in scenarios.values()) * len(seeds), progress)
     for name, params in scenarios.items():
         for replicate, seed in enumerate(seeds):
-            result = run_one(params, seed, progress=bar)
+            snap = snapshots.for_run(scenario=name, replicate=replicate) if snapshots else None
+            result = run_one(params, seed, progress=bar, snapshots=snap)
             ids = {"scenario": name, "system": system, "replicate": replicate, "seed": seed}
             steps.append(label(result.steps, **ids))
             summaries.append({**ids, **result.summary})

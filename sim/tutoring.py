@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -53,11 +54,10 @@ def tutor_supply(
     adopters = np.flatnonzero(t.adopted)
     teacher_slots = np.zeros((topics, n_schools), dtype=np.float32)
     student_tutors = np.zeros((topics, n_schools), dtype=np.float32)
-    tutor_of = model.students.tutor_of[learners]
     for k in range(topics):
         masters = adopters[(t.topics[adopters] >> k) & 1 == 1]
         teacher_slots[k] = np.bincount(t.school[masters], minlength=n_schools)
-        student_tutors[k] = np.bincount(school, weights=(tutor_of >> k) & 1, minlength=n_schools)
+    _count_student_tutors(learners, school, model.students.tutor_of, student_tutors)
     teacher_slots *= m.tutoring.tutees_per_teacher
     return teacher_slots, student_tutors
 
@@ -67,18 +67,8 @@ def choose_temas(
 ) -> None:
     """Learners without a tema (or whose tema is no longer offered) choose by interest."""
     st = model.students
-    threshold = model.params.model.catalogue.demonstration_threshold
-    current = st.tema[learners]
-    k = np.maximum(current, 0)
-    keeps = (current >= 0) & offered[k, school]
-    choosers = np.flatnonzero(~keeps)
-    if choosers.size == 0:
-        return
-    who, where = learners[choosers], school[choosers]
-    open_to = offered[:, where] & (st.mastery[:, who] < threshold)
-    score = np.where(open_to, st.interest[:, who].astype(np.int16) + 1, 0)
-    best = score.argmax(axis=0)
-    st.tema[who] = np.where(score.max(axis=0) > 0, best, -1).astype(np.int8)
+    threshold = np.float32(model.params.model.catalogue.demonstration_threshold)
+    _choose(learners, school, st.tema, st.mastery, st.interest, offered, threshold)
 
 
 def school_fidelity(model: TutorialNetworkModel) -> np.ndarray:
@@ -94,28 +84,29 @@ def school_fidelity(model: TutorialNetworkModel) -> np.ndarray:
 def inquire(
     model: TutorialNetworkModel, learners: np.ndarray, school: np.ndarray, supply: np.ndarray
 ) -> None:
+    """A month of inquiry for every learner with a tema; then the public demonstrations."""
     m = model.params.model
     st, s = model.students, model.schools
-    busy = st.tema[learners] >= 0
-    who, where = learners[busy], school[busy]
-    tema = st.tema[who].astype(np.int64)
-    n_schools = s.zone.size
-    cell = tema * n_schools + where
-    demand = np.bincount(cell, minlength=supply.size).reshape(supply.shape)
+    demand = np.zeros(supply.shape, dtype=np.int64)
+    _count_demand(learners, school, st.tema, demand)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(demand > 0, np.minimum(1.0, supply / demand), 0.0).ravel()
+        ratio = np.where(demand > 0, np.minimum(1.0, supply / demand), 0.0)
     time = model.tutorial_time() / m.tutoring.time_share
     pace = (m.tutoring.rate * school_fidelity(model) * time).astype(np.float32)
+    # Pace times the share of a free tutor a learner gets, per [tema, school].
+    pace_with_tutor = pace[None, :] * ratio.astype(np.float32)
+    # How much a learner's interest in its tema (0..255) speeds inquiry.
     w = m.tutoring.interest_weight
-    interest = st.interest[tema, who].astype(np.float32) * np.float32(w / 255.0) + np.float32(1 - w)
-    gain = pace[where] * ratio[cell].astype(np.float32) * interest
-    mastery = st.mastery[tema, who]
-    mastery += gain * (1.0 - mastery)
-    st.mastery[tema, who] = mastery
-    s.engagement[:] = np.bincount(where, weights=gain, minlength=n_schools) / (
-        m.tutoring.rate * s.n_students
-    )
-    demonstrate(model, who[mastery >= m.catalogue.demonstration_threshold])
+    speed = np.arange(256, dtype=np.float32) * np.float32(w / 255.0) + np.float32(1 - w)
+    threshold = np.float32(m.catalogue.demonstration_threshold)
+    gained = np.zeros(s.zone.size)
+    demonstrates = np.zeros(learners.size, dtype=np.bool_)
+    _inquire(
+        learners, school, st.tema, st.mastery, st.interest, pace_with_tutor, speed, threshold,
+        gained, demonstrates,
+    )  # fmt: skip
+    s.engagement[:] = gained / (m.tutoring.rate * s.n_students)
+    demonstrate(model, learners[demonstrates])
 
 
 def demonstrate(model: TutorialNetworkModel, who: np.ndarray) -> None:
@@ -124,3 +115,92 @@ def demonstrate(model: TutorialNetworkModel, who: np.ndarray) -> None:
     st.tutor_of[who] |= np.left_shift(np.uint8(1), st.tema[who].astype(np.uint8))
     model.schools.demonstrations[:] = np.bincount(st.school[who], minlength=model.schools.zone.size)
     st.tema[who] = -1
+
+
+# --------------------------------------------------------------------------- compiled loops
+# The passes over learners run as compiled loops (numba): at national scale there are
+# tens of millions of learners, and one loop touches each once where array expressions would
+# make a dozen passes. They compute in float32 exactly as the array version of these rules did.
+
+
+@njit(cache=True)
+def _count_student_tutors(learners, school, tutor_of, student_tutors):
+    """Learners who have demonstrated each tema, per [tema, school]."""
+    for j in range(learners.size):
+        mask = tutor_of[learners[j]]
+        k = 0
+        while mask:
+            if mask & 1:
+                student_tutors[k, school[j]] += 1
+            mask >>= 1
+            k += 1
+
+
+@njit(cache=True)
+def _choose(learners, school, tema, mastery, interest, offered, threshold):
+    """Keep a tema still offered; otherwise take the most interesting offered tema not yet
+    mastered (the first one on ties), or none."""
+    for j in range(learners.size):
+        i, s = learners[j], school[j]
+        if tema[i] >= 0 and offered[tema[i], s]:
+            continue
+        best, best_score = -1, 0
+        for k in range(offered.shape[0]):
+            if offered[k, s] and mastery[k, i] < threshold and interest[k, i] + 1 > best_score:
+                best, best_score = k, interest[k, i] + 1
+        tema[i] = best
+
+
+@njit(cache=True)
+def _count_demand(learners, school, tema, demand):
+    """Learners per [tema, school]."""
+    for j in range(learners.size):
+        if tema[learners[j]] >= 0:
+            demand[tema[learners[j]], school[j]] += 1
+
+
+@njit(cache=True)
+def _inquire(
+    learners,
+    school,
+    tema,
+    mastery,
+    interest,
+    pace_with_tutor,
+    speed,
+    threshold,
+    gained,
+    demonstrates,
+):
+    """Mastery of the learner's tema grows toward 1 by gain; records who reached the
+    demonstration threshold and each school's total gain (float64, in learner order)."""
+    one = np.float32(1.0)
+    for j in range(learners.size):
+        i, s = learners[j], school[j]
+        k = tema[i]
+        if k < 0:
+            continue
+        gain = pace_with_tutor[k, s] * speed[interest[k, i]]
+        mastery[k, i] += gain * (one - mastery[k, i])
+        gained[s] += np.float64(gain)
+        demonstrates[j] = mastery[k, i] >= threshold
+
+
+def _warm_up() -> None:
+    """Compile (or load from numba's cache) the loops for the engine's array types now, so the
+    first month of a run is not slowed by it."""
+    learners, school = np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int32)
+    tema, tutor_of = np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.uint8)
+    mastery, interest = np.zeros((1, 0), dtype=np.float32), np.zeros((1, 0), dtype=np.uint8)
+    per_cell, offered = np.zeros((1, 1), dtype=np.float32), np.zeros((1, 1), dtype=np.bool_)
+    threshold = np.float32(1.0)
+    _count_student_tutors(learners, school, tutor_of, per_cell)
+    _choose(learners, school, tema, mastery, interest, offered, threshold)
+    _count_demand(learners, school, tema, np.zeros((1, 1), dtype=np.int64))
+    speed, gained = np.zeros(256, dtype=np.float32), np.zeros(1)
+    _inquire(
+        learners, school, tema, mastery, interest, per_cell, speed, threshold, gained, tema > 0
+    )
+
+
+_warm_up()

@@ -1,0 +1,157 @@
+"""`python -m benchmarks`: speed and memory of the engine, from the seminar system to Mexico.
+
+Runs each workload of ``benchmarks.workloads`` in a fresh process (so each peak resident memory
+is its own) and prints, for each: wall seconds (building the model plus stepping it), peak
+resident memory, agent-steps per second (students, teachers and supervisors times steps, over
+the stepping time) and the ratio to the per-agent reference measured in the same run, on the
+same workload and steps. Targets are printed beside the figures. ``--tiny`` runs every workload
+for three steps on the seminar system: it proves the benchmark works, it measures nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.workloads import Workload, workloads
+
+COLUMNS = {
+    "name": "workload",
+    "engine": "engine",
+    "agents": "agents",
+    "steps": "steps",
+    "wall_s": "wall s",
+    "cpu_s": "cpu s",
+    "init_s": "init s",
+    "step_ms_mean": "ms/step",
+    "step_ms_max": "max ms/step",
+    "peak_rss_gb": "peak RSS GB",
+    "bytes_per_student": "B/student",
+    "agent_steps_per_s": "agent-steps/s",
+    "vs_reference": "x reference",
+}
+
+
+def run_workload(workload: Workload, progress: bool) -> dict[str, Any]:
+    """Run one workload in a fresh Python process and return its measurements."""
+    command = [sys.executable, "-m", "benchmarks.workloads", json.dumps(asdict(workload))]
+    if progress:
+        command.append("--progress")
+    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"workload '{workload.name}' ({workload.engine}) failed")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def add_ratios(results: list[dict[str, Any]]) -> None:
+    """Agent-steps per second over the reference's, measured in this run."""
+    reference = next((r for r in results if r["engine"] == "reference"), None)
+    for r in results:
+        r["vs_reference"] = (
+            r["agent_steps_per_s"] / reference["agent_steps_per_s"] if reference else float("nan")
+        )
+
+
+def check_targets(results: list[dict[str, Any]], min_ratio: float) -> list[str]:
+    """One line per target missed (the ratio target applies to the same-steps comparison)."""
+    missed = []
+    for r in results:
+        for key, bound in r["targets"].items():
+            if not r[key] <= bound:
+                missed.append(f"{r['name']}: {COLUMNS[key]} {r[key]:.4g} > {bound:g}")
+    if not any(r["engine"] == "reference" for r in results):
+        return missed
+    same_steps = [r for r in results if r["engine"] == "fast" and r["steps_setting"] is not None]
+    for r in same_steps:
+        if not r["vs_reference"] >= min_ratio:
+            missed.append(f"{r['name']}: {r['vs_reference']:.3g}x the reference < {min_ratio:g}x")
+    return missed
+
+
+def format_table(results: list[dict[str, Any]]) -> str:
+    import pandas as pd
+
+    table = pd.DataFrame(results)[list(COLUMNS)].rename(columns=COLUMNS)
+    formats = {
+        "wall s": "{:.1f}",
+        "cpu s": "{:.1f}",
+        "init s": "{:.1f}",
+        "ms/step": "{:.1f}",
+        "max ms/step": "{:.1f}",
+        "peak RSS GB": "{:.2f}",
+        "B/student": "{:.0f}",
+        "agent-steps/s": "{:.3g}",
+        "x reference": "{:.0f}",
+    }
+    for col, fmt in formats.items():
+        table[col] = table[col].map(lambda x, f=fmt: "-" if x != x else f.format(x))
+    return table.to_string(index=False)
+
+
+def machine() -> str:
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    import numpy as np
+
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, numpy {np.__version__}, load average {load}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--tiny", action="store_true", help="three steps on the seminar system")
+    parser.add_argument("--only", help="comma-separated workload names (e.g. national,seminar)")
+    parser.add_argument("--reference-steps", type=int, default=36, metavar="N")
+    parser.add_argument("--min-ratio", type=float, default=50.0, help="target vs the reference")
+    parser.add_argument("--json", type=Path, help="also write the measurements to this file")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    if args.reference_steps < 1:
+        parser.error("--reference-steps: must be at least 1")
+    chosen = workloads(tiny=args.tiny, reference_steps=args.reference_steps)
+    if args.only:
+        names = {n.strip() for n in args.only.split(",")}
+        unknown = names - {w.name.split(",")[0] for w in chosen}
+        if unknown:
+            parser.error(f"--only: unknown workload {sorted(unknown)[0]!r}")
+        chosen = [w for w in chosen if w.name.split(",")[0] in names]
+    progress = not args.no_progress and sys.stderr.isatty()
+    print(machine(), flush=True)
+    results = []
+    for w in chosen:
+        result = run_workload(w, progress)
+        result["steps_setting"] = w.steps
+        results.append(result)
+        print(
+            f"  {w.name} ({w.engine}): {result['wall_s']:.1f} s, {result['peak_rss_gb']:.2f} GB",
+            flush=True,
+        )
+    add_ratios(results)
+    print(format_table(results))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2))
+    if args.tiny:
+        print("tiny run: proves the benchmark works; targets are not checked")
+        return 0
+    missed = check_targets(results, args.min_ratio)
+    for line in missed:
+        print(f"target missed: {line}")
+    if not missed:
+        print("all targets met")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""National scale: compact state, handles on demand, bounded output, a working benchmark.
+
+Speed is measured by ``python -m benchmarks``, never asserted here; these tests check what
+makes the national run possible and what a user relies on at that scale. About 40 s in all
+(most of it the tiny benchmark, which starts five Python processes); the test that builds the
+national system (2 GB, about 10 s) is marked slow.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.workloads import workloads
+from sim.agents import Student, Teacher
+from sim.config import load_params
+from sim.model import TutorialNetworkModel
+from sim.params import ConfigError
+from sim.runner import run_one
+from sim.snapshots import POPULATIONS, SnapshotPlan, Snapshotter, check_steps, write_snapshot
+from tests.conftest import make_model, params_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------- state layout
+def test_a_student_takes_at_most_64_bytes_of_state(seminar_model):
+    st = seminar_model.students
+    assert st.nbytes() / st.school.size <= 64
+    # One value per student and tema for mastery and interest, nothing quadratic or per-school.
+    assert st.mastery.shape == st.interest.shape == (6, st.school.size)
+
+
+def test_students_are_stored_by_school_so_school_sums_are_segment_sums(seminar_model):
+    s, st = seminar_model.schools, seminar_model.students
+    assert np.all(np.diff(st.school) >= 0)
+    assert np.array_equal(np.repeat(np.arange(s.zone.size), s.n_students), st.school)
+
+
+def test_handles_are_made_only_when_asked_for():
+    """At national scale no student or teacher object exists until a user asks for one."""
+    model = TutorialNetworkModel(params_for("scenario=hybrid"), seed=2, handles_max=0)
+    assert len(model.agents_by_type.get(Student, [])) == 0
+    assert len(model.agents_by_type.get(Teacher, [])) == 0
+    student = model.student(100)
+    teacher = model.teacher(7)
+    assert len(model.agents_by_type[Student]) == 1 and len(model.agents_by_type[Teacher]) == 1
+    model.run(12)
+    # A handle reads the arrays, so it shows the current state, not the state when made.
+    assert np.array_equal(student.mastery, model.students.mastery[:, 100])
+    assert teacher.practice == pytest.approx(float(model.teachers.practice[7]))
+    with pytest.raises(IndexError):
+        model.student(model.students.school.size)
+
+
+# --------------------------------------------------------------------------- snapshots
+def test_snapshot_steps_are_checked_with_a_one_line_error():
+    assert check_steps([24, 0, 24], 120) == (0, 24)
+    for bad in ([121], [-1], [1.5], ["12"], [True], 12):
+        with pytest.raises(ConfigError, match=r"^output\.snapshot_steps: ") as err:
+            check_steps(bad, 120)
+        assert "\n" not in str(err.value)
+
+
+def test_snapshots_hold_every_agent_at_the_chosen_steps(tmp_path):
+    params = params_for("scenario=mandated", "years=0.5")
+    snap = Snapshotter(tmp_path, frozenset({0, 4}), {"scenario": "mandated", "replicate": 0})
+    run_one(params, seed=5, snapshots=snap)
+    again = TutorialNetworkModel(params, seed=5)
+    again.run(4)
+    students = pd.read_parquet(tmp_path / "population=students")
+    assert set(students["step"].astype(int)) == {0, 4}
+    at_4 = students[students["step"].astype(int) == 4].sort_values("student")
+    assert len(at_4) == again.students.school.size
+    for k in range(params.model.catalogue.topics):
+        assert np.array_equal(at_4[f"mastery_{k}"].to_numpy(), again.students.mastery[k])
+    teachers = pd.read_parquet(tmp_path / "population=teachers", filters=[("step", "=", 4)])
+    assert np.array_equal(teachers.sort_values("teacher")["adopted"], again.teachers.adopted)
+    assert set(teachers["origin"].astype(str)) <= {"none", "voluntary", "mandate"}
+    schools = pd.read_parquet(tmp_path / "population=schools", filters=[("step", "=", 4)])
+    assert (schools["mandated"].sum(), len(schools)) == (
+        again.schools.mandated.sum(),
+        again.schools.zone.size,
+    )
+    assert set(pd.read_parquet(tmp_path / "population=supervisors")["scenario"]) == {"mandated"}
+
+
+def test_snapshots_appear_only_when_the_job_succeeds(tmp_path):
+    model = make_model(seed=1)
+    plan = SnapshotPlan(tmp_path / "snapshots", (0,))
+    with pytest.raises(RuntimeError), plan:
+        write_snapshot(model, plan.staging, {"replicate": 0})
+        raise RuntimeError("a run failed")
+    assert not (tmp_path / "snapshots").exists() and not plan.staging.exists()
+    with plan:
+        write_snapshot(model, plan.staging, {"replicate": 0})
+    assert not plan.staging.exists()
+    assert {p.name for p in (tmp_path / "snapshots").iterdir()} == {
+        f"population={p}" for p in POPULATIONS
+    }
+
+
+def test_bad_snapshot_steps_on_the_command_line_exit_2_without_output(tmp_path):
+    run_dir = tmp_path / "out"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sim",
+            "output.snapshot_steps=[0,999]",
+            f"hydra.run.dir={run_dir}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "output.snapshot_steps" in done.stderr
+    assert not run_dir.exists()
+
+
+# --------------------------------------------------------------------------- progress
+def test_progress_advances_once_per_simulated_month(tmp_path):
+    class Counter:
+        n = 0
+
+        def update(self, k: int) -> None:
+            self.n += k
+
+    params = params_for("years=0.5")
+    plain, snapping = Counter(), Counter()
+    run_one(params, seed=1, progress=plain)
+    run_one(params, 1, progress=snapping, snapshots=Snapshotter(tmp_path, frozenset({3}), {}))
+    assert plain.n == snapping.n == params.steps
+
+
+# --------------------------------------------------------------------------- benchmark
+def test_every_benchmark_workload_is_a_valid_configuration():
+    for w in workloads():
+        params = load_params(list(w.overrides))
+        assert params.years == 10 and params.scenario.name == "hybrid"
+
+
+def test_tiny_benchmark_runs_every_workload_and_reports_the_figures(tmp_path):
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--tiny", "--no-progress", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "agent-steps/s" in done.stdout and "x reference" in done.stdout
+    results = json.loads(out.read_text())
+    assert [r["engine"] for r in results] == ["fast"] * 4 + ["reference"]
+    for r in results:
+        assert r["steps"] == 3 and r["agents"] > 10_000
+        assert r["wall_s"] > 0 and r["peak_rss_gb"] > 0 and r["agent_steps_per_s"] > 0
+    assert results[-1]["vs_reference"] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- national
+@pytest.mark.slow
+def test_national_system_has_every_student_of_mexico():
+    """About 200,000 schools, 1.2 million teachers and 27 million students (001), each student
+    simulated individually."""
+    params = load_params(["system=national", "scenario=hybrid", "scenario.mandate.target=9000"])
+    model = TutorialNetworkModel(params, seed=1)
+    assert 180_000 <= model.schools.zone.size <= 220_000
+    assert 1_000_000 <= model.teachers.school.size <= 1_400_000
+    assert 24_000_000 <= model.students.school.size <= 30_000_000
+    model.run(2)
+    assert model.students.nbytes() / model.students.school.size <= 64
+    assert model.student(26_000_000).school == model.students.school[26_000_000]
+
+
+# --------------------------------------------------------------------------- compiled loops
+def _array_tutoring(model: TutorialNetworkModel) -> None:
+    """The instructional core as numpy array expressions: the formulation the compiled loops of
+    sim.tutoring replaced, kept here as their oracle."""
+    from sim.tutoring import conventional_lesson, demonstrate, school_fidelity
+
+    m, s, st, t = model.params.model, model.schools, model.students, model.teachers
+    s.demonstrations[:] = 0
+    s.engagement[:] = 0.0
+    conventional_lesson(model)
+    practising = model.school_adopted()
+    if not practising.any():
+        return
+    learners = model.students_of(practising)
+    school = st.school[learners]
+    n_schools, topics = s.zone.size, m.catalogue.topics
+    supply = np.zeros((topics, n_schools), dtype=np.float32)
+    adopters = np.flatnonzero(t.adopted)
+    for k in range(topics):
+        masters = adopters[(t.topics[adopters] >> k) & 1 == 1]
+        slots = np.bincount(t.school[masters], minlength=n_schools) * m.tutoring.tutees_per_teacher
+        tutors = np.bincount(school, weights=(st.tutor_of[learners] >> k) & 1, minlength=n_schools)
+        supply[k] = slots.astype(np.float32) + m.tutoring.tutees_per_student_tutor * tutors
+    offered, threshold = supply > 0, m.catalogue.demonstration_threshold
+    current = st.tema[learners]
+    choosers = np.flatnonzero(~((current >= 0) & offered[np.maximum(current, 0), school]))
+    who, where = learners[choosers], school[choosers]
+    score = np.where(
+        offered[:, where] & (st.mastery[:, who] < threshold),
+        st.interest[:, who].astype(np.int16) + 1,
+        0,
+    )
+    st.tema[who] = np.where(score.max(axis=0) > 0, score.argmax(axis=0), -1).astype(np.int8)
+    busy = st.tema[learners] >= 0
+    who, where = learners[busy], school[busy]
+    tema = st.tema[who].astype(np.int64)
+    cell = tema * n_schools + where
+    demand = np.bincount(cell, minlength=supply.size).reshape(supply.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(demand > 0, np.minimum(1.0, supply / demand), 0.0).ravel()
+    time = model.tutorial_time() / m.tutoring.time_share
+    pace = (m.tutoring.rate * school_fidelity(model) * time).astype(np.float32)
+    w = m.tutoring.interest_weight
+    interest = st.interest[tema, who].astype(np.float32) * np.float32(w / 255.0) + np.float32(1 - w)
+    gain = pace[where] * ratio[cell].astype(np.float32) * interest
+    mastery = st.mastery[tema, who]
+    mastery += gain * (1.0 - mastery)
+    st.mastery[tema, who] = mastery
+    s.engagement[:] = np.bincount(where, weights=gain, minlength=n_schools) / (
+        m.tutoring.rate * s.n_students
+    )
+    demonstrate(model, who[mastery >= threshold])
+
+
+@pytest.mark.parametrize("scenario", ["hybrid", "test_and_punish"])
+def test_compiled_tutoring_equals_the_array_formulation_bit_for_bit(scenario, monkeypatch):
+    """Two runs with one seed, one through each formulation, agree on every array every month."""
+    import sim.model
+    import sim.tutoring
+
+    params = params_for(f"scenario={scenario}", "years=3")
+    compiled = TutorialNetworkModel(params, seed=11)
+    arrays = TutorialNetworkModel(params, seed=11)
+    for _ in range(params.steps):
+        compiled.step()
+        with monkeypatch.context() as patch:
+            patch.setattr(sim.tutoring, "tutor_students", _array_tutoring)
+            assert sim.model.tutoring.tutor_students is _array_tutoring
+            arrays.step()
+        for population in POPULATIONS:
+            a, b = getattr(compiled, population), getattr(arrays, population)
+            for f in a.__dataclass_fields__:
+                assert np.array_equal(getattr(a, f), getattr(b, f)), (compiled.steps, f)
