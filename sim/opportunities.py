@@ -24,6 +24,8 @@ def open_opportunity(model: TutorialNetworkModel, event: EventParams) -> None:
     leader_joins_ministry (2006): the leader brings others in, so the movement gains coaches
     paid by the ministry, and its schools get the pilot status that shelters them.
     deputy_visit (2007): the ministry opens a pilot that invites schools near the movement.
+    ministry_pilot: the same pilot, dated when it starts inviting rather than by the visit that
+    asked for it (the 2007 visit's pilot ran 2008–2010), so a scenario can log both.
     """
     if model.reversed:
         return  # a withdrawn administration opens nothing
@@ -31,7 +33,7 @@ def open_opportunity(model: TutorialNetworkModel, event: EventParams) -> None:
     if event.kind == "leader_joins_ministry":
         model.ministry_coaches += event.coaches
         model.schools.sheltered |= model.school_adopted()
-    elif event.kind == "deputy_visit":
+    elif event.kind in ("deputy_visit", "ministry_pilot"):
         model.programmes.append(
             Programme(
                 name="pilot",

@@ -203,7 +203,9 @@ class TestingParams:
 @dataclass(frozen=True)
 class EventParams:
     year: float = nonneg("years after the start when the opportunity opens")
-    kind: Literal["leader_joins_ministry", "deputy_visit"] = about("which opportunity")
+    kind: Literal["leader_joins_ministry", "deputy_visit", "ministry_pilot"] = about(
+        "which opportunity"
+    )
     coaches: int = spec(0, 1_000_000, "movement coaches the opening adds")
     pace: float = nonneg("schools per year the pilot it opens invites")
     target: int = spec(0, None, "schools that pilot invites in all")

@@ -15,7 +15,7 @@ from sim.params import ConfigError, Params, build_params, describe
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        (["scenario=nope"], "unknown scenario 'nope'; allowed: hybrid, mandated"),
+        (["scenario=nope"], "unknown scenario 'nope'; allowed: historical, hybrid, mandated"),
         (["system=planet"], "unknown system 'planet'; allowed: "),
         (["model.tutoring.rat=0.1"], "unknown key 'model.tutoring.rat'"),
         (["+model.tutoring.rat=0.1"], "unknown key 'model.tutoring.rat'; allowed keys here:"),

@@ -1,0 +1,509 @@
+"""`uv run python -m experiments.calibrate [--tiny] [--workers N] [--seed S] [--out DIR]`.
+
+Fits the free parameters of `scenario=historical` (experiments.calibration_sim.FREE) to the
+historical record (RECORD: 8 schools in 2004, about 60 by 2008, about 400 by 2010) by ABC-SMC
+(experiments.calibration_abc), each proposal simulated `replicates` times. Then it reruns the
+fitted values with more replicates (the fit's error) and measures how each target moves with
+each parameter around them (which parameters the record pins down).
+
+Writes, each file whole or not at all:
+- `configs/calibrated/historical.yaml`: the fitted values, their intervals, the targets and the
+  fit, which `scenario=historical` composes (with --tiny: DIR/historical.yaml only);
+- DIR (default outputs/calibration/historical, or .../tiny): proposals.parquet (every proposal
+  with its distance and weight), trajectories.parquet (schools in the practice by month of every
+  simulation), sensitivity.parquet, summary.json (settings, generations, wall time).
+
+`--tiny` runs a few proposals on the `seminar` system for CI; it never writes configs/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import multiprocessing
+import os
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from experiments import calibration_abc as abc
+from experiments.calibration_sim import (
+    FREE,
+    RECORD,
+    base_params,
+    pilot_pace,
+    simulate,
+    target_steps,
+    theta_values,
+    with_values,
+)
+from sim.config import CONFIG_DIR, compose_config
+from sim.params import ConfigError, Params
+from sim.runner import write_parquet_atomic
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("calibrate")
+CALIBRATED = CONFIG_DIR / "calibrated" / "historical.yaml"
+INTERVAL = 0.9  # posterior intervals are the central 90%
+
+# Phases, the first part of every simulation's seed key (generations are 0, 1, ...).
+REFINE, CHECK, SENSITIVITY = 50, 100, 200
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How much to simulate. `generations` lists the proposals of each ABC-SMC generation."""
+
+    name: str
+    generations: tuple[int, ...]
+    keep: int  # particles kept per generation
+    replicates: int  # runs per proposal; the distance uses their mean
+    refine: int  # closest particles of the last generation rerun to choose the fitted values
+    refine_replicates: int  # extra runs for each of them
+    check_replicates: int  # fresh runs of the fitted values: the fit's error
+    sensitivity_replicates: int  # runs per side of each finite difference
+    sensitivity_step: float  # finite-difference step, as a share of the prior range
+    overrides: tuple[str, ...]  # on top of scenario=historical
+
+
+# About 640 runs of six simulated years on the `historical` system: ~35 min on 2 idle cores.
+FULL = Settings("full", (96, 64, 64, 64), 24, 2, 8, 4, 8, 3, 0.1, ())
+# A few runs on the seminar system, whose 150 schools cannot hold PEMLE's 9,000.
+TINY = Settings(
+    "tiny", (6, 4), 3, 2, 2, 1, 2, 1, 0.1, ("system=seminar", "scenario.mandate.target=60")
+)
+
+
+# ---------------------------------------------------------------------------- simulation
+def task_seed(root: int, phase: int, index: int, replicate: int) -> int:
+    """A seed that depends only on what the run is for, never on worker or job order."""
+    seq = np.random.SeedSequence(root, spawn_key=(phase, index, replicate))
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
+
+
+def _simulate(task: tuple[Params, int]) -> np.ndarray:
+    return simulate(*task)
+
+
+class Simulator:
+    """Runs simulations in worker processes and keeps every trajectory for the report."""
+
+    def __init__(self, base: Params, root_seed: int, workers: int, progress: bool) -> None:
+        self.base, self.root, self.workers = base, root_seed, workers
+        self.steps = np.array(target_steps(base))
+        self.trajectories: list[pd.DataFrame] = []
+        self.runs = 0
+        # Fresh interpreters, not forks of a process that may hold threads (pyarrow, plotting).
+        spawn = multiprocessing.get_context("spawn")
+        self._pool = ProcessPoolExecutor(workers, mp_context=spawn) if workers > 1 else None
+        self._bar = _progress_bar(progress)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+        if self._bar is not None:
+            self._bar.close()
+
+    def counts(self, phase: int, u: np.ndarray, replicates: int, shared_seeds: bool = False):
+        """Schools at the target steps, [len(u), replicates], for unit-cube positions `u`.
+
+        With shared_seeds every position uses the same seeds (common random numbers), so a
+        finite difference measures the parameter and not the seed.
+        """
+        tasks, keys = [], []
+        for i, row in enumerate(u):
+            params = with_values(self.base, unit_to_values(row))
+            for r in range(replicates):
+                seed = task_seed(self.root, phase, 0 if shared_seeds else i, r)
+                tasks.append((params, seed))
+                keys.append((phase, i, r, seed))
+        if self._bar is not None:
+            self._bar.total = (self._bar.total or 0) + len(tasks)
+        mapper = self._pool.map if self._pool is not None else map
+        results = []
+        for series in mapper(_simulate, tasks, **({"chunksize": 1} if self._pool else {})):
+            results.append(series)
+            if self._bar is not None:
+                self._bar.update(1)
+        self.runs += len(tasks)
+        self._keep(keys, results)
+        out = np.array([series[self.steps] for series in results], dtype=float)
+        return out.reshape(len(u), replicates, len(self.steps))
+
+    def _keep(self, keys: list[tuple[int, int, int, int]], results: list[np.ndarray]) -> None:
+        start, spy = self.base.scenario.start_year, self.base.model.steps_per_year
+        for (phase, i, r, seed), series in zip(keys, results, strict=True):
+            steps = np.arange(series.size)
+            self.trajectories.append(
+                pd.DataFrame(
+                    {
+                        "phase": phase,
+                        "proposal": i,
+                        "replicate": r,
+                        "seed": seed,
+                        "step": steps,
+                        "calendar_year": start + steps / spy,
+                        "schools_adopted": series,
+                    }
+                )
+            )
+
+
+def _progress_bar(enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=0, unit="run", desc="calibrating", file=sys.stderr, leave=False)
+
+
+def unit_to_values(u: np.ndarray) -> dict[str, float]:
+    return theta_values(np.array([p.from_unit(x) for p, x in zip(FREE, u, strict=True)]))
+
+
+# ---------------------------------------------------------------------------- ABC-SMC
+def run_abc(sim: Simulator, settings: Settings, rng: np.random.Generator):
+    """ABC-SMC over the free parameters; returns the generations and every proposal."""
+    recorded = np.array([t.schools for t in RECORD])
+    dims = len(FREE)
+    generations: list[abc.Generation] = []
+    tables = []
+    for g, n in enumerate(settings.generations):
+        if g == 0:
+            u, importance = abc.prior_draws(n, dims, rng), np.ones(n)
+        else:
+            u, importance = abc.propose(generations[-1], n, rng)
+        counts = sim.counts(g, u, settings.replicates)
+        mean = counts.mean(axis=1)
+        distance = abc.log_distance(mean, recorded)
+        ids = np.arange(n) + sum(settings.generations[:g])
+        ceiling = generations[-1].tolerance if generations else np.inf
+        generations.append(abc.select(g, u, importance, distance, ids, settings.keep, ceiling))
+        log.info(
+            "generation %d: %d proposals, %d runs so far, tolerance %.3f",
+            g,
+            n,
+            sim.runs,
+            generations[-1].tolerance,
+        )
+        tables.append(_proposal_table(g, ids, u, importance, distance, mean, generations[-1]))
+    return generations, pd.concat(tables, ignore_index=True)
+
+
+def _proposal_table(g, ids, u, importance, distance, mean, kept: abc.Generation) -> pd.DataFrame:
+    table = pd.DataFrame({"generation": g, "proposal_id": ids, "proposal": np.arange(len(ids))})
+    for j, p in enumerate(FREE):
+        table[f"u_{p.key}"] = u[:, j]
+        table[p.key] = p.from_unit(u[:, j])
+    table["importance"] = importance
+    table["distance"] = distance
+    for k, t in enumerate(RECORD):
+        table[f"schools_{t.label}"] = mean[:, k]
+    weight = dict(zip(kept.proposal_ids.tolist(), kept.weights.tolist(), strict=True))
+    table["kept"] = table["proposal_id"].isin(weight)
+    table["weight"] = table["proposal_id"].map(weight).fillna(0.0)
+    return table
+
+
+def posterior_summary(last: abc.Generation) -> list[dict[str, Any]]:
+    """Per parameter: median and central interval of the weighted particles, in natural units,
+    and how far the record narrowed the prior (1 − interval width / prior's interval width)."""
+    rows = []
+    lo_q, hi_q = (1 - INTERVAL) / 2, 1 - (1 - INTERVAL) / 2
+    for j, p in enumerate(FREE):
+        uq = abc.weighted_quantile(last.u[:, j], last.weights, np.array([lo_q, 0.5, hi_q]))
+        lo, med, hi = (float(p.from_unit(x)) for x in uq)
+        rows.append(
+            {
+                "key": p.key,
+                "label": p.label,
+                "median": _sig(med),
+                "lo": _sig(lo),
+                "hi": _sig(hi),
+                "prior": [_sig(p.lo), _sig(p.hi)],
+                "prior_scale": "log-uniform" if p.log else "uniform",
+                "contraction": round(1.0 - float(uq[2] - uq[0]) / INTERVAL, 3),
+            }
+        )
+    return rows
+
+
+def _sig(x: float, digits: int = 4) -> float:
+    return float(f"{x:.{digits}g}")
+
+
+def choose_fitted(
+    sim: Simulator, last: abc.Generation, proposals: pd.DataFrame, settings: Settings
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """The fitted values: among the last generation's `refine` closest particles, the one
+    closest to the record once each is rerun `refine_replicates` more times. A single particle's
+    distance over two runs is noisy; more runs keep a lucky draw from being chosen."""
+    recorded = np.array([t.schools for t in RECORD])
+    order = np.argsort(last.distances, kind="stable")[: settings.refine]
+    extra = sim.counts(REFINE, last.u[order], settings.refine_replicates)
+    by_id = proposals.set_index("proposal_id")
+    rows = []
+    for k, i in enumerate(order):
+        pid = int(last.proposal_ids[i])
+        before = by_id.loc[pid, [f"schools_{t.label}" for t in RECORD]].to_numpy(float)
+        runs = settings.replicates + settings.refine_replicates
+        mean = (settings.replicates * before + extra[k].sum(axis=0)) / runs
+        rows.append(
+            {
+                "proposal_id": pid,
+                "runs": runs,
+                "distance": float(abc.log_distance(mean, recorded)),
+                **{f"schools_{t.label}": float(m) for t, m in zip(RECORD, mean, strict=True)},
+            }
+        )
+    best = int(np.argmin([r["distance"] for r in rows]))
+    return last.u[order[best]], rows
+
+
+# ---------------------------------------------------------------------------- sensitivity
+def local_sensitivity(sim: Simulator, u_hat: np.ndarray, settings: Settings) -> pd.DataFrame:
+    """d log(schools + 1) at each target / d (share of the prior range), by central differences
+    with common random numbers, around the fitted values."""
+    h = settings.sensitivity_step
+    rows = []
+    for j, p in enumerate(FREE):
+        hi, lo = u_hat.copy(), u_hat.copy()
+        hi[j], lo[j] = min(1.0, u_hat[j] + h), max(0.0, u_hat[j] - h)
+        counts = sim.counts(
+            SENSITIVITY + j, np.array([lo, hi]), settings.sensitivity_replicates, True
+        )
+        logs = np.log(counts + 1.0).mean(axis=1)  # [2, targets]
+        slope = (logs[1] - logs[0]) / (hi[j] - lo[j])
+        for k, t in enumerate(RECORD):
+            rows.append(
+                {
+                    "key": p.key,
+                    "label": p.label,
+                    "target": t.label,
+                    "dlog_du": float(slope[k]),
+                    "schools_low": float(counts[0, :, k].mean()),
+                    "schools_high": float(counts[1, :, k].mean()),
+                    "u_low": float(lo[j]),
+                    "u_high": float(hi[j]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def identifiability(sensitivity: pd.DataFrame) -> dict[str, Any]:
+    """Eigen-decomposition of JᵀJ (J: targets × parameters, log counts per unit of the prior
+    range): large eigenvalues are combinations the record pins down, small ones it does not."""
+    keys = [p.key for p in FREE]
+    j = (
+        sensitivity.pivot(index="target", columns="key", values="dlog_du")
+        .loc[[t.label for t in RECORD], keys]
+        .to_numpy()
+    )
+    values, vectors = np.linalg.eigh(j.T @ j)
+    order = np.argsort(values)[::-1]
+    return {
+        "eigenvalues": [_sig(float(v)) for v in values[order]],
+        "eigenvectors": [[_sig(float(x), 3) for x in vectors[:, i]] for i in order],
+        "keys": keys,
+    }
+
+
+# ---------------------------------------------------------------------------- outputs
+def calibrated_document(
+    settings: Settings,
+    seed: int,
+    estimate: dict[str, float],
+    base: Params,
+    posterior: list[dict[str, Any]],
+    check: np.ndarray,
+    generations: list[abc.Generation],
+    runs: int,
+) -> tuple[str, dict[str, Any]]:
+    """The YAML text that `scenario=historical` composes, and its content as a mapping."""
+    target = round(estimate["calibration.pilot.target"])
+    recorded = np.array([t.schools for t in RECORD])
+    mean = check.mean(axis=0)
+    model_values: dict[str, Any] = {}
+    for key, value in estimate.items():
+        if key.startswith("model."):
+            node = model_values
+            *path, leaf = key.split(".")[1:]
+            for part in path:
+                node = node.setdefault(part, {})
+            node[leaf] = _sig(value)
+    for row, key in zip(posterior, estimate, strict=True):
+        row["estimate"] = target if key == "calibration.pilot.target" else _sig(estimate[key])
+    doc = {
+        "model": model_values,
+        "calibration": {
+            "pilot": {"target": target, "pace": _sig(pilot_pace(target, base))},
+            "system": base.system.name,
+            "overrides": list(settings.overrides),
+            "method": "ABC-SMC (population Monte Carlo, quantile tolerances), log-ratio distance",
+            "mode": settings.name,
+            "seed": seed,
+            "runs": runs,
+            "replicates_per_proposal": settings.replicates,
+            "estimate": (
+                f"of the last generation's {settings.refine} closest particles, the closest "
+                f"over {settings.replicates + settings.refine_replicates} runs"
+            ),
+            "interval": INTERVAL,
+            "tolerances": [_sig(g.tolerance) for g in generations],
+            "parameters": posterior,
+            "targets": [
+                {
+                    "year": t.label,
+                    "calendar_year": _sig(t.calendar, 6),
+                    "recorded": t.schools,
+                    "simulated_mean": _sig(float(mean[k])),
+                    "simulated_min": float(check[:, k].min()),
+                    "simulated_max": float(check[:, k].max()),
+                    "relative_error": _sig(float(mean[k] / t.schools - 1.0), 3),
+                    "source": t.source,
+                }
+                for k, t in enumerate(RECORD)
+            ],
+            "fit": {
+                "replicates": int(check.shape[0]),
+                "rms_log_error": _sig(float(abc.log_distance(mean, recorded))),
+            },
+        },
+    }
+    header = (
+        "# @package _global_\n"
+        "# Fitted to the historical record by `uv run python -m experiments.calibrate`"
+        f" ({settings.name} mode).\n"
+        "# Written by that script only: rerun it, never edit by hand. `scenario=historical`\n"
+        "# composes this file; docs/calibration.md explains every entry.\n"
+    )
+    return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100), doc
+
+
+def write_text_atomic(text: str, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)  # an ordinary readable file, not mkstemp's private one
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------------------- command line
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = _Parser(prog="python -m experiments.calibrate", description=__doc__.split("\n")[0])
+    parser.add_argument("--tiny", action="store_true", help="a few runs on the seminar system")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (≥ 1)")
+    parser.add_argument("--seed", type=int, default=None, help="root seed (default: config seed)")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the run's records")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers: {args.workers} is out of range; allowed: ≥ 1")
+    if args.seed is not None and not 0 <= args.seed < 2**63:
+        parser.error(f"--seed: {args.seed} is out of range; allowed: 0 to 2^63 − 1")
+    settings = TINY if args.tiny else FULL
+    if args.out is None:
+        args.out = ROOT / "outputs" / "calibration" / ("tiny" if args.tiny else "historical")
+    if args.out.exists() and not args.out.is_dir():
+        parser.error(f"--out: {args.out} is a file; give a folder")
+    args.settings = settings
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    settings: Settings = args.settings
+    seed = int(compose_config([]).seed) if args.seed is None else args.seed
+    try:
+        base = base_params(settings.overrides)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(999,)))
+    show = sys.stderr.isatty() and not args.no_progress
+    sim = Simulator(base, seed, args.workers, show)
+    try:
+        generations, proposals = run_abc(sim, settings, rng)
+        last = generations[-1]
+        u_hat, refined = choose_fitted(sim, last, proposals, settings)
+        estimate = unit_to_values(u_hat)
+        check = sim.counts(CHECK, u_hat[None, :], settings.check_replicates)[0]
+        sensitivity = local_sensitivity(sim, u_hat, settings)
+    finally:
+        sim.close()
+    wall = time.perf_counter() - started
+    cpu = sum(
+        r.ru_utime + r.ru_stime
+        for r in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+    posterior = posterior_summary(last)
+    text, doc = calibrated_document(
+        settings, seed, estimate, base, posterior, check, generations, sim.runs
+    )
+    summary = {
+        "settings": asdict(settings),
+        "seed": seed,
+        "workers": args.workers,
+        "runs": sim.runs,
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
+        "generations": [
+            {
+                "index": g.index,
+                "proposed": g.proposed,
+                "kept": int(g.u.shape[0]),
+                "tolerance": g.tolerance,
+                "effective_size": g.effective_size,
+            }
+            for g in generations
+        ],
+        "refined": refined,
+        "identifiability": identifiability(sensitivity),
+        "calibrated": doc,
+    }
+    out: Path = args.out
+    write_parquet_atomic(proposals, out / "proposals.parquet")
+    write_parquet_atomic(
+        pd.concat(sim.trajectories, ignore_index=True), out / "trajectories.parquet"
+    )
+    write_parquet_atomic(sensitivity, out / "sensitivity.parquet")
+    write_text_atomic(json.dumps(summary, indent=2, default=float) + "\n", out / "summary.json")
+    target = out / "historical.yaml" if args.tiny else CALIBRATED
+    write_text_atomic(text, target)
+    print(
+        f"{settings.name}: {sim.runs} runs in {wall:.0f} s on {args.workers} workers "
+        f"({cpu:.0f} CPU s); "
+        f"RMS log error {doc['calibration']['fit']['rms_log_error']}; wrote {target}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""The historical record, the free parameters and one simulation of the record's years.
+
+Calibration fits a few free parameters of `scenario=historical` to the record in THEORY.md
+(brief, "The historical record"): 8 schools in 2004, about 60 by 2008, about 400 by 2010. The
+record counts schools in the practice, so a calibration run is observed through that count
+only; everything else about the run is the model as `python -m sim` runs it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config import load_params
+from sim.model import TutorialNetworkModel
+from sim.params import EventParams, Params
+
+SCENARIO = "historical"
+PILOT_KIND = "ministry_pilot"
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A parameter the record has to pin down, with its prior: uniform on [lo, hi], or on
+    [log lo, log hi] when `log` (a rate whose order of magnitude is unknown)."""
+
+    key: str
+    label: str
+    lo: float
+    hi: float
+    log: bool
+    why: str
+
+    def to_unit(self, value: np.ndarray) -> np.ndarray:
+        if self.log:
+            return (np.log(value) - np.log(self.lo)) / (np.log(self.hi) - np.log(self.lo))
+        return (value - self.lo) / (self.hi - self.lo)
+
+    def from_unit(self, u: np.ndarray) -> np.ndarray:
+        if self.log:
+            return np.exp(np.log(self.lo) + u * (np.log(self.hi) - np.log(self.lo)))
+        return self.lo + u * (self.hi - self.lo)
+
+
+FREE: tuple[FreeParameter, ...] = (
+    FreeParameter(
+        "model.diffusion.spontaneous",
+        "outreach p (per teacher-month)",
+        1e-8,
+        1e-4,
+        True,
+        "Bass innovation term: from about one outreach recruit a decade in the whole system to "
+        "thousands a year",
+    ),
+    FreeParameter(
+        "model.diffusion.imitation",
+        "imitation q (per month)",
+        3e-3,
+        1.0,
+        True,
+        "Bass imitation term per share of genuine contacts: from years to a month to persuade "
+        "a teacher whose contacts all practise",
+    ),
+    FreeParameter(
+        "model.diffusion.demonstration_reach",
+        "demonstration reach (per demonstrating school)",
+        1e-6,
+        1e-2,
+        True,
+        "extra monthly hazard for every teacher of a zone per school demonstrating there: from "
+        "negligible to a zone's teachers joining within years",
+    ),
+    FreeParameter(
+        "calibration.pilot.target",
+        "pilot size (schools invited 2008–2010)",
+        0.0,
+        800.0,
+        False,
+        "from no pilot to twice the recorded 400 schools; the record gives what the pilot and "
+        "the movement reached together, not the pilot's own size",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One line of the record as a moment: schools in the practice at a model step."""
+
+    label: str
+    calendar: float  # the model's calendar year of the row that is compared
+    schools: float
+    source: str
+
+
+# Rows are read at the end of the month named: the model's row for calendar year y is the
+# state after the month that ends at y. The 2008 figure is read one month before the pilot's
+# first invitations, so it counts what outreach and networking alone reached (000 l.49).
+RECORD: tuple[Target, ...] = (
+    Target("2004", 2005.0, 8.0, "volunteer teachers in 8 schools in 2 states (000 l.47)"),
+    Target(
+        "2008", 2008.0 - 1.0 / 12.0, 60.0, "about sixty schools by outreach, 2004–2008 (000 l.49)"
+    ),
+    Target("2010", 2010.0, 400.0, "about four hundred schools after the pilot (000 l.51)"),
+)
+CALIBRATION_YEARS = 6.0  # 2004–2010: nothing after the last target is needed to fit
+
+
+def target_steps(params: Params) -> list[int]:
+    start, spy = params.scenario.start_year, params.model.steps_per_year
+    return [round((t.calendar - start) * spy) for t in RECORD]
+
+
+class RecordModel(TutorialNetworkModel):
+    """The model observed only through the record's count: schools with at least one teacher
+    in the practice (genuine or on paper), the `schools_adopted` metric. The dynamics are the
+    model's own; only the per-step observation is lighter."""
+
+    def collect(self) -> None:
+        self.table.append({"step": self.steps, "schools_adopted": int(self.school_adopted().sum())})
+
+
+def base_params(overrides: Sequence[str] = (), years: float = CALIBRATION_YEARS) -> Params:
+    """`scenario=historical` with the free parameters still to be set (placeholders)."""
+    placeholders = [f"++{p.key}={p.lo}" for p in FREE if p.key.startswith("calibration.")]
+    placeholders += ["++calibration.pilot.pace=0"]
+    params = load_params([f"scenario={SCENARIO}", *placeholders, *overrides])
+    return dataclasses.replace(params, years=years)
+
+
+def pilot_pace(target: float, params: Params) -> float:
+    """The pilot invites its schools evenly over its two years, 2008–2010."""
+    pilot = next(e for e in params.scenario.events if e.kind == PILOT_KIND)
+    years = RECORD[-1].calendar - (params.scenario.start_year + pilot.year)
+    return float(target) / years
+
+
+def with_values(params: Params, values: dict[str, float]) -> Params:
+    """`params` with the free parameters set to `values` (keyed as in FREE)."""
+    model = params.model
+    diffusion = dataclasses.replace(
+        model.diffusion,
+        **{k.rsplit(".", 1)[1]: float(v) for k, v in values.items() if k.startswith("model.")},
+    )
+    model = dataclasses.replace(model, diffusion=diffusion)
+    scenario = params.scenario
+    if "calibration.pilot.target" in values:
+        target = round(values["calibration.pilot.target"])
+        pace = pilot_pace(target, params)
+        events = [
+            dataclasses.replace(e, target=target, pace=pace) if e.kind == PILOT_KIND else e
+            for e in scenario.events
+        ]
+        scenario = dataclasses.replace(scenario, events=events)
+    return dataclasses.replace(params, model=model, scenario=scenario)
+
+
+def unsupported(values: dict[str, float]) -> list[str]:
+    """Keys outside the free set (a guard against typos in a values mapping)."""
+    known = {p.key for p in FREE}
+    return [k for k in values if k not in known]
+
+
+def simulate(params: Params, seed: int) -> np.ndarray:
+    """Schools in the practice at every step 0..steps of one run."""
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    model = RecordModel(params, seed=seed)
+    model.run()
+    series = np.array([row["schools_adopted"] for row in model.table], dtype=np.int32)
+    # Agents and model refer to each other: free the population arrays now, not at the next
+    # cyclic collection, so a worker running hundreds of simulations stays at one model's size.
+    del model
+    gc.collect()
+    return series
+
+
+def theta_values(theta: np.ndarray) -> dict[str, float]:
+    return {p.key: float(v) for p, v in zip(FREE, theta, strict=True)}
+
+
+def pilot_event(params: Params) -> EventParams:
+    return next(e for e in params.scenario.events if e.kind == PILOT_KIND)
