@@ -113,12 +113,13 @@ def fit_figure(run: dict[str, pd.DataFrame], marks, out: Path) -> str:
     weight = last.set_index("proposal")["weight"]
     post = post.assign(w=post["proposal"].map(weight))
     by_step = post.groupby("calendar_year")
-    lo = by_step.apply(
-        lambda g: weighted_quantile(g["schools_adopted"].to_numpy(float), g["w"].to_numpy(), LOW_Q)
-    )
-    hi = by_step.apply(
-        lambda g: weighted_quantile(g["schools_adopted"].to_numpy(float), g["w"].to_numpy(), HIGH_Q)
-    )
+
+    def band_edge(q: float) -> pd.Series:
+        return by_step.apply(
+            lambda g: weighted_quantile(g["schools_adopted"].to_numpy(float), g["w"].to_numpy(), q)
+        )
+
+    lo, hi = band_edge(LOW_Q), band_edge(HIGH_Q)
     ax.fill_between(
         lo.index,
         lo.values,
