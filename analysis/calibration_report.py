@@ -12,7 +12,6 @@ summary.json) and optionally a validation folder (experiments.calibration_valida
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import sys
@@ -27,9 +26,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.calibrate import CHECK, INTERVAL, write_text_atomic
+from experiments.calibrate import CHECK, INTERVAL, OneLineParser
 from experiments.calibration_abc import weighted_quantile
 from experiments.calibration_sim import FREE, RECORD, base_params
+from experiments.store import write_atomic
 from sim.params import Params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -463,7 +463,7 @@ def write_report(run: dict[str, Any], val: dict[str, Any] | None, out: Path) -> 
     }
     last = posterior_particles(run["proposals"])
     posterior_csv = last[["proposal_id", "weight", "distance", *[p.key for p in FREE]]]
-    write_text_atomic(posterior_csv.to_csv(index=False), out / "posterior.csv")
+    write_atomic(out / "posterior.csv", posterior_csv.to_csv(index=False).encode())
 
     targets = [
         {
@@ -615,18 +615,12 @@ def write_report(run: dict[str, Any], val: dict[str, Any] | None, out: Path) -> 
             "",
         ]
     path = out / "report.md"
-    write_text_atomic("\n".join(lines), path)
+    write_atomic(path, "\n".join(lines).encode())
     return path
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
-        print(f"error: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _Parser(prog="python -m analysis.calibration_report")
+    parser = OneLineParser(prog="python -m analysis.calibration_report")
     parser.add_argument("--run", type=Path, default=ROOT / "outputs/calibration/historical")
     parser.add_argument(
         "--validation",

@@ -22,10 +22,8 @@ import argparse
 import json
 import logging
 import multiprocessing
-import os
 import resource
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -48,6 +46,7 @@ from experiments.calibration_sim import (
     theta_values,
     with_values,
 )
+from experiments.store import write_atomic
 from sim.config import CONFIG_DIR, compose_config
 from sim.params import ConfigError, Params
 from sim.runner import write_parquet_atomic
@@ -391,28 +390,19 @@ def calibrated_document(
     return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100), doc
 
 
-def write_text_atomic(text: str, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # an ordinary readable file, not mkstemp's private one
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # ---------------------------------------------------------------------------- command line
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, exit 2
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose refusal is one line naming the problem, with exit code 2."""
+
+    def error(self, message: str) -> None:
         print(f"error: {message}", file=sys.stderr)
         sys.exit(2)
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = _Parser(prog="python -m experiments.calibrate", description=__doc__.split("\n")[0])
+    parser = OneLineParser(
+        prog="python -m experiments.calibrate", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--tiny", action="store_true", help="a few runs on the seminar system")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (≥ 1)")
     parser.add_argument("--seed", type=int, default=None, help="root seed (default: config seed)")
@@ -494,9 +484,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         pd.concat(sim.trajectories, ignore_index=True), out / "trajectories.parquet"
     )
     write_parquet_atomic(sensitivity, out / "sensitivity.parquet")
-    write_text_atomic(json.dumps(summary, indent=2, default=float) + "\n", out / "summary.json")
+    summary_text = json.dumps(summary, indent=2, default=float) + "\n"
+    write_atomic(out / "summary.json", summary_text.encode())
     target = out / "historical.yaml" if args.tiny else CALIBRATED
-    write_text_atomic(text, target)
+    write_atomic(target, text.encode())
     print(
         f"{settings.name}: {sim.runs} runs in {wall:.0f} s on {args.workers} workers "
         f"({cpu:.0f} CPU s); "

@@ -35,7 +35,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.calibrate import write_text_atomic
+from experiments.calibrate import OneLineParser
+from experiments.store import write_atomic
 from sim.assessment import student_scores
 from sim.config import load_params
 from sim.metrics import school_states
@@ -126,14 +127,8 @@ def _average(per_school: np.ndarray, members: np.ndarray, weights: np.ndarray) -
     return float(np.average(per_school[members], weights=weights)) if members.any() else np.nan
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
-        print(f"error: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = _Parser(prog="python -m experiments.calibration_validate")
+    parser = OneLineParser(prog="python -m experiments.calibration_validate")
     parser.add_argument("--replicates", type=int, default=6, help="runs at the assumed pace")
     parser.add_argument("--variant-replicates", type=int, default=3, help="runs per other pace")
     parser.add_argument("--workers", type=int, default=2)
@@ -197,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "wall_seconds": round(wall, 1),
         "overrides": args.override,
     }
-    write_text_atomic(json.dumps(summary, indent=2) + "\n", args.out / "summary.json")
+    write_atomic(args.out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
     print(f"validation: {len(tasks)} runs in {wall:.0f} s; wrote {args.out}")
     return 0
 

@@ -49,8 +49,8 @@ def coach_pools(model: TutorialNetworkModel) -> list[tuple[np.ndarray, int, floa
         volunteers = np.flatnonzero(t.adopted & (t.origin == VOLUNTARY))
         pools.append((volunteers, movement_coaches * mv.coach_capacity, 1.0))
     # The ministry's coaches serve mandated schools: until the mandate has reached one, they
-    # are not yet part of anyone's coaching (a mandate of pace zero changes nothing).
-    if model.mandate_in_force and model.schools.mandated.any():
+    # are not yet part of anyone's coaching.
+    if model.mandate_reaches_schools:
         m = model.params.scenario.mandate
         required = np.flatnonzero(t.adopted & (t.origin == MANDATE))
         quality = handoff_retention(model) ** cascade_depth(model)

@@ -195,7 +195,7 @@ def coaching(model: TutorialNetworkModel, row: Row) -> Note:
             f"Coach load is {load:.1f}× capacity: only about {1 / load:.0%} of adopters get a "
             "coaching visit this month."
         )
-    if model.mandate_in_force and model.schools.mandated.any():
+    if model.mandate_reaches_schools:
         depth, keep = cascade_depth(model), handoff_retention(model)
         how = (
             "collegial nodes that model it by tutoring"

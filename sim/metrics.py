@@ -59,7 +59,7 @@ def bureaucratization(model: TutorialNetworkModel, states: np.ndarray) -> dict[s
     zones = zones_active if zones_active.any() else np.ones(model.n_zones, dtype=bool)
     paperwork = float((sup.stance[zones] == ENFORCE).mean())
     cascade = 0.0
-    if model.mandate_in_force and s.mandated.any():
+    if model.mandate_reaches_schools:
         cascade = 1.0 - handoff_retention(model) ** cascade_depth(model)
     load = model.coach_load
     overload = 0.0 if load <= 1.0 else 1.0 - 1.0 / load

@@ -125,6 +125,12 @@ class TutorialNetworkModel(mesa.Model):
     def mandate_in_force(self) -> bool:
         return not self.reversed and any(p.active and p.mode == "mandate" for p in self.programmes)
 
+    @property
+    def mandate_reaches_schools(self) -> bool:
+        """A mandate in force that has required at least one school: its training cascade and
+        its coaches are at work (a mandate of pace zero never gets there)."""
+        return self.mandate_in_force and bool(self.schools.mandated.any())
+
     def required_teachers(self) -> np.ndarray:
         """Teachers a mandate in force holds to the practice, at least on paper."""
         if not self.mandate_in_force:
