@@ -24,8 +24,8 @@ from omegaconf import OmegaConf
 
 from analysis.collect import Sweep, _to_parquet, read_parquet
 from experiments import plan, store
+from runs.driver import replicate_seeds, run_one
 from sim.params import ConfigError, build_params
-from sim.runner import replicate_seeds, run_one
 
 FOLDER = "sensitivity"
 METHODS = ("morris", "sobol")

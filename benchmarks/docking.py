@@ -116,13 +116,13 @@ _ORIGINAL: dict[str, Callable] = {}
 @contextmanager
 def planted_bug(name: str) -> Iterator[None]:
     """Temporarily replace one rule of the fast engine with a plausibly wrong version."""
-    import sim.motivation
-    import sim.tutoring
+    import sim.rules.motivation
+    import sim.rules.tutoring
 
     module, attribute, wrong = {
-        "demonstrators never tutor": (sim.tutoring, "demonstrate", _no_student_tutors),
-        "nobody lapses": (sim.motivation, "lapse", lambda model: None),
-        "fidelity ignored": (sim.tutoring, "school_fidelity", _fidelity_ignored),
+        "demonstrators never tutor": (sim.rules.tutoring, "demonstrate", _no_student_tutors),
+        "nobody lapses": (sim.rules.motivation, "lapse", lambda model: None),
+        "fidelity ignored": (sim.rules.tutoring, "school_fidelity", _fidelity_ignored),
     }[name]
     _ORIGINAL[attribute] = getattr(module, attribute)
     setattr(module, attribute, wrong)
@@ -136,8 +136,8 @@ BUGS = ("demonstrators never tutor", "nobody lapses", "fidelity ignored")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from sim.config import load_params
-    from sim.runner import replicate_seeds
+    from runs.config import load_params
+    from runs.driver import replicate_seeds
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("overrides", nargs="*", help="configuration overrides as for python -m sim")

@@ -90,7 +90,7 @@ def _counts(model: Any) -> dict[str, int]:
 
 def measure(workload: Workload, progress: bool = False) -> dict[str, Any]:
     """Build the model, run it step by step, and report times, memory and throughput."""
-    from sim.config import load_params
+    from runs.config import load_params
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     params = load_params(list(workload.overrides))

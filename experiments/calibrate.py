@@ -47,9 +47,9 @@ from experiments.calibration_sim import (
     with_values,
 )
 from experiments.store import write_atomic
-from sim.config import CONFIG_DIR, compose_config
+from runs.config import CONFIG_DIR, compose_config
+from runs.driver import write_parquet_atomic
 from sim.params import ConfigError, Params
-from sim.runner import write_parquet_atomic
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("calibrate")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config import load_params
+from runs.config import load_params
 from sim.model import TutorialNetworkModel
 from sim.params import EventParams, Params
 

@@ -37,13 +37,13 @@ import pandas as pd
 
 from experiments.calibrate import OneLineParser
 from experiments.store import write_atomic
-from sim.assessment import student_scores
-from sim.config import load_params
+from runs.config import load_params
+from runs.driver import label, replicate_seeds, write_parquet_atomic
 from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
 from sim.params import ConfigError, Params
 from sim.population import GENUINE, LAPSED, SURFACE, VOLUNTARY
-from sim.runner import label, replicate_seeds, write_parquet_atomic
+from sim.rules.assessment import student_scores
 
 ROOT = Path(__file__).resolve().parent.parent
 YEARS = 9.0  # 2004 to the start of 2013: the 2012 test and the year's count are in

@@ -23,7 +23,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import CONFIG_DIR, one_line, params_from_config
+from runs.config import CONFIG_DIR, one_line, params_from_config
 from sim.params import ConfigError
 
 # Keys that say how to run, not what is run: they never name a cell (nor its folder).

@@ -19,9 +19,9 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import plan, store
-from sim.config import params_from_config
+from runs.config import params_from_config
+from runs.driver import label, replicate_seeds, run_one
 from sim.params import Params
-from sim.runner import label, replicate_seeds, run_one
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.assessment import levels, student_scores
-from sim.mandate import cascade_depth, handoff_retention
 from sim.population import ENFORCE, GENUINE, LAPSED, MANDATE, NOT_STARTED, SURFACE, VOLUNTARY
+from sim.rules.assessment import levels, student_scores
+from sim.rules.mandate import cascade_depth, handoff_retention
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel

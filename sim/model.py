@@ -7,23 +7,22 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import (
+from sim import metrics, network
+from sim.agents import MinistryNode, Student, Supervisor, Teacher
+from sim.params import ConfigError, Params
+from sim.population import VOLUNTARY
+from sim.rules import (
     assessment,
     coaching,
     diffusion,
     mandate,
-    metrics,
     motivation,
-    network,
     opportunities,
     reversal,
     supervision,
     turnover,
     tutoring,
 )
-from sim.agents import MinistryNode, Student, Supervisor, Teacher
-from sim.params import ConfigError, Params
-from sim.population import VOLUNTARY
 from sim.system import build_system
 
 DEFAULT_HANDLES_MAX = 200_000

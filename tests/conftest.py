@@ -1,27 +1,17 @@
-"""Shared fixtures: parameters composed from configs/ exactly as the command line would."""
+"""Shared fixtures; the helpers they use live in tests/helpers.py."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import sys
+from pathlib import Path
 
 import pytest
 
-from sim.config import load_params
+sys.path.insert(0, str(Path(__file__).parent))  # `from helpers import …` in every test module
+
+from helpers import make_model
+
 from sim.model import TutorialNetworkModel
-from sim.params import Params
-
-
-@lru_cache(maxsize=64)
-def _params(overrides: tuple[str, ...]) -> Params:
-    return load_params(list(overrides))
-
-
-def params_for(*overrides: str) -> Params:
-    return _params(tuple(overrides))
-
-
-def make_model(*overrides: str, seed: int = 1) -> TutorialNetworkModel:
-    return TutorialNetworkModel(params_for(*overrides), seed=seed)
 
 
 @pytest.fixture

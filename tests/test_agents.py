@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import make_model
+from helpers import make_model
 
 from sim.agents import MinistryNode, Student, Supervisor, Teacher
 from sim.metrics import genuine_teachers
@@ -44,7 +44,7 @@ def test_datacollector_holds_one_row_per_step():
 
 
 def test_handles_made_on_demand_when_populations_are_large():
-    from conftest import params_for
+    from helpers import params_for
 
     from sim.model import TutorialNetworkModel
 

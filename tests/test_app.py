@@ -14,23 +14,23 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import solara
-from conftest import make_model
+from helpers import make_model
 
-from sim import explain as ex
-from sim import motivation
-from sim.config import load_params
-from sim.mandate import cascade_depth
+from runs.config import load_params
+from runs.driver import replicate_seeds, run_one
+from seminar import assets, components, settings
+from seminar import explain as ex
+from seminar.components import SeminarPage
+from seminar.picture import Picture, Scene, grid_shape, school_layout, school_links
+from seminar.plots import Plots
+from seminar.session import REVERSAL, SeminarRun
+from seminar.settings import LEVER, LEVERS, Settings
 from sim.metrics import survival_after_reversal
 from sim.model import TutorialNetworkModel
 from sim.params import ConfigError, Params
 from sim.population import GENUINE, LAPSED, NOT_STARTED, SURFACE
-from sim.runner import replicate_seeds, run_one
-from sim.seminar import assets, components, settings
-from sim.seminar.components import SeminarPage
-from sim.seminar.picture import Picture, Scene, grid_shape, school_layout, school_links
-from sim.seminar.plots import Plots
-from sim.seminar.session import REVERSAL, SeminarRun
-from sim.seminar.settings import LEVER, LEVERS, Settings
+from sim.rules import motivation
+from sim.rules.mandate import cascade_depth
 
 PNG = b"\x89PNG"
 

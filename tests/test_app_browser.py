@@ -6,7 +6,7 @@ checks that the picture and the plots changed each time, then makes a step fail 
 that the page says so. A screenshot of the page is saved for people to look at.
 
 The server runs the app through a two-line wrapper that only adds that failure, for one
-seed nobody uses by default: everything else is `sim/app.py` as `uv run solara run` serves it.
+seed nobody uses by default: everything else is `seminar/app.py` as `uv run solara run` serves it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from sim.seminar import assets
+from seminar import assets
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -39,9 +39,9 @@ CHROMIUM_ARGS = [
 ]
 FAULT_SEED = 4242  # the wrapper breaks month 2 of runs with this root seed
 WRAPPER = f"""
-from sim.app import Page  # noqa: F401  (the seminar app, unchanged)
+from seminar.app import Page  # noqa: F401  (the seminar app, unchanged)
 from sim.model import TutorialNetworkModel
-from sim.runner import replicate_seeds
+from runs.driver import replicate_seeds
 
 FAULTY = replicate_seeds({FAULT_SEED}, 1)[0]
 _step = TutorialNetworkModel.step

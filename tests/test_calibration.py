@@ -22,7 +22,7 @@ from experiments.calibration_sim import (
     target_steps,
     with_values,
 )
-from sim.config import load_params
+from runs.config import load_params
 from sim.model import TutorialNetworkModel
 
 TINY_SEMINAR = ["system=seminar", "scenario.mandate.target=60"]

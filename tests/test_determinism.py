@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest import params_for
+from helpers import params_for
 
-from sim.runner import replicate_seeds, run_one
+from runs.driver import replicate_seeds, run_one
 
 
 def test_same_seed_same_config_identical_output():

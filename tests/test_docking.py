@@ -26,8 +26,8 @@ from benchmarks.docking import (
     reference_outcomes,
 )
 from benchmarks.reference import ReferenceModel, run_reference
-from sim.config import load_params
-from sim.runner import replicate_seeds
+from runs.config import load_params
+from runs.driver import replicate_seeds
 
 SEEDS = replicate_seeds(2004, 30)
 YEARS = 6  # long enough for every mandate to reach its 60 schools

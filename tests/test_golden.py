@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import params_for
+from helpers import params_for
 
-from sim.runner import run_one
+from runs.driver import run_one
 
 GOLDEN = Path(__file__).parent / "golden"
 # The historical scenario needs a system of 9,000 schools and more; it is pinned by the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_model
+from helpers import make_model
 
 from sim.metrics import BUREAUCRATIZATION_PARTS
 

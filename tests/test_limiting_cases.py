@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.config import load_params
+from runs.config import load_params
+from runs.driver import replicate_seeds, run_one
 from sim.model import TutorialNetworkModel
-from sim.runner import replicate_seeds, run_one
 
 P, Q = 0.005, 0.1  # per month
 MONTHS = 72

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_model
+from helpers import make_model
 
-from sim import (
+from sim.metrics import genuine_teachers, school_states
+from sim.params import EventParams
+from sim.population import ENFORCE, GENUINE, MANDATE, MODEL, PROTECT, SURFACE, VOLUNTARY
+from sim.rules import (
     coaching,
     diffusion,
     mandate,
@@ -17,9 +20,6 @@ from sim import (
     turnover,
     tutoring,
 )
-from sim.metrics import genuine_teachers, school_states
-from sim.params import EventParams
-from sim.population import ENFORCE, GENUINE, MANDATE, MODEL, PROTECT, SURFACE, VOLUNTARY
 
 
 def adopt_school(model, school: int, practice: float, origin: int = VOLUNTARY) -> np.ndarray:

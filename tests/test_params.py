@@ -8,7 +8,7 @@ import pytest
 import yaml
 from omegaconf import OmegaConf
 
-from sim.config import CONFIG_DIR, compose_config, load_params
+from runs.config import CONFIG_DIR, compose_config, load_params
 from sim.params import ConfigError, Params, build_params, describe
 
 
@@ -97,8 +97,8 @@ def test_time_unit_is_a_month():
 
 def test_the_odd_parameter_table_matches_params_and_configs():
     """docs/ODD.md lists every behavioural and scenario parameter with its configured value."""
-    from sim.paramtable import rows
+    from runs.paramtable import rows
 
     odd = (CONFIG_DIR.parent / "docs" / "ODD.md").read_text()
     missing = [row for row in rows() if row not in odd]
-    assert not missing, f"regenerate with `uv run python -m sim.paramtable`: {missing[:3]}"
+    assert not missing, f"regenerate with `uv run python -m runs.paramtable`: {missing[:3]}"

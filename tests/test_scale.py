@@ -16,15 +16,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import make_model, params_for
 
 from benchmarks.workloads import workloads
+from runs.config import load_params
+from runs.driver import run_one
+from runs.snapshots import POPULATIONS, SnapshotPlan, Snapshotter, check_steps, write_snapshot
 from sim.agents import Student, Teacher
-from sim.config import load_params
 from sim.model import TutorialNetworkModel
 from sim.params import ConfigError
-from sim.runner import run_one
-from sim.snapshots import POPULATIONS, SnapshotPlan, Snapshotter, check_steps, write_snapshot
-from tests.conftest import make_model, params_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -185,8 +185,8 @@ def test_national_system_has_every_student_of_mexico():
 # --------------------------------------------------------------------------- compiled loops
 def _array_tutoring(model: TutorialNetworkModel) -> None:
     """The instructional core as numpy array expressions: the formulation the compiled loops of
-    sim.tutoring replaced, kept here as their oracle."""
-    from sim.tutoring import conventional_lesson, demonstrate, school_fidelity
+    sim.rules.tutoring replaced, kept here as their oracle."""
+    from sim.rules.tutoring import conventional_lesson, demonstrate, school_fidelity
 
     m, s, st, t = model.params.model, model.schools, model.students, model.teachers
     s.demonstrations[:] = 0
@@ -240,7 +240,7 @@ def _array_tutoring(model: TutorialNetworkModel) -> None:
 def test_compiled_tutoring_equals_the_array_formulation_bit_for_bit(scenario, monkeypatch):
     """Two runs with one seed, one through each formulation, agree on every array every month."""
     import sim.model
-    import sim.tutoring
+    import sim.rules.tutoring
 
     params = params_for(f"scenario={scenario}", "years=3")
     compiled = TutorialNetworkModel(params, seed=11)
@@ -248,7 +248,7 @@ def test_compiled_tutoring_equals_the_array_formulation_bit_for_bit(scenario, mo
     for _ in range(params.steps):
         compiled.step()
         with monkeypatch.context() as patch:
-            patch.setattr(sim.tutoring, "tutor_students", _array_tutoring)
+            patch.setattr(sim.rules.tutoring, "tutor_students", _array_tutoring)
             assert sim.model.tutoring.tutor_students is _array_tutoring
             arrays.step()
         for population in POPULATIONS:

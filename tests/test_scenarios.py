@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import params_for
+from helpers import params_for
 from scipy import stats
 
-from sim.runner import replicate_seeds, run_one
+from runs.driver import replicate_seeds, run_one
 
 REPLICATES = 10
 ALPHA = 0.01

@@ -19,7 +19,7 @@ import pytest
 
 from analysis.collect import collect
 from experiments import plan, store
-from sim.runner import replicate_seeds
+from runs.driver import replicate_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20040801  # configs/config.yaml

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.mandate import cascade_depth, handoff_retention
 from sim.population import MANDATE, MODEL, VOLUNTARY
+from sim.rules.mandate import cascade_depth, handoff_retention
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel

@@ -19,13 +19,12 @@ import solara.lab
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import compose_config
-from sim.explain import Note
-from sim.params import ConfigError
-from sim.seminar.palette import BLUE
-from sim.seminar.picture import legend_png
-from sim.seminar.session import REVERSAL, Frame, SeminarRun
-from sim.seminar.settings import (
+from runs.config import compose_config
+from seminar.explain import Note
+from seminar.palette import BLUE
+from seminar.picture import legend_png
+from seminar.session import REVERSAL, Frame, SeminarRun
+from seminar.settings import (
     COACHING_CHOICES,
     LEVERS,
     Lever,
@@ -40,6 +39,7 @@ from sim.seminar.settings import (
     set_lever,
     set_seed,
 )
+from sim.params import ConfigError
 
 log = logging.getLogger(__name__)
 # Play: months advanced per frame, and the shortest time a frame stays on screen.
@@ -218,7 +218,7 @@ def Events(frame: Frame | None, on_inject: Callable[[str], None]) -> None:  # no
     with solara.Column(gap="4px", classes=["redes-events"]):
         solara.Text("Political events, now:", classes=["redes-group"])
         for kind, label in INJECT_BUTTONS:
-            # After a reversal, no administration opens new opportunities (sim/opportunities.py).
+            # After a reversal, no administration opens new opportunities (rules/opportunities).
             blocked = stopped or (frame is not None and frame.reversed)
             solara.Button(
                 label,

@@ -18,9 +18,9 @@ from hydra.errors import HydraException
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from sim.config import CONFIG_DIR, compose_config, load_params
+from runs.config import CONFIG_DIR, compose_config, load_params
+from runs.driver import replicate_seeds
 from sim.params import ConfigError, EventParams, Params, build_params
-from sim.runner import replicate_seeds
 
 SEMINAR_SYSTEM = "seminar"
 APP_CONFIG = CONFIG_DIR / "app" / "seminar.yaml"

@@ -1,4 +1,4 @@
-"""The seminar app: `uv run solara run sim/app.py`, then open http://localhost:8765.
+"""The seminar app: `uv run solara run seminar/app.py`, then open http://localhost:8765.
 
 A window with the levers of the social-movement model, a picture of the school system, live
 plots and a panel that says in plain words what the mechanisms are doing (docs/seminar.md).
@@ -11,7 +11,7 @@ import logging
 import solara
 from solara.server import settings as server_settings
 
-from sim.seminar.components import SeminarPage
+from seminar.components import SeminarPage
 
 logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
 # Solara's corner banner would cover the side panel on a 1280×720 projector.

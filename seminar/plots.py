@@ -3,7 +3,7 @@ motivation and the bureaucratization index, with the previous run in grey for co
 
 Axes are fixed for the whole run (years on x; schools, or 0 to 1, on y) so that runs with
 different settings can be compared by eye. Like the picture, the figure is built once per run
-and each frame redraws only the data over the still axes (sim/seminar/drawing.py).
+and each frame redraws only the data over the still axes (seminar/drawing.py).
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.population import GENUINE, SURFACE
-from sim.seminar.drawing import Blitted, figure
-from sim.seminar.palette import (
+from seminar.drawing import Blitted, figure
+from seminar.palette import (
     BLACK,
     BLUE,
     GREY,
@@ -23,6 +22,7 @@ from sim.seminar.palette import (
     STATE_STYLE,
     VERMILLION,
 )
+from sim.population import GENUINE, SURFACE
 
 Row = dict[str, float]
 WIDTH_PX, HEIGHT_PX = 660, 300

@@ -2,7 +2,7 @@
 
 Solara's server fetches the page's JavaScript and CSS from a CDN the first time a browser asks
 for them and keeps them in its cache folder. Where the CDN cannot be reached (a classroom
-without internet, a closed CI machine), `uv run python -m sim.seminar.assets` fills that cache
+without internet, a closed CI machine), `uv run python -m seminar.assets` fills that cache
 beforehand from the npm registry, with npm. It fetches exactly the packages and versions that
 the installed Solara's page template asks for, and nothing when they are already there.
 """

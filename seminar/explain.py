@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import motivation
-from sim.mandate import cascade_depth, handoff_retention
 from sim.metrics import BUREAUCRATIZATION_PARTS, genuine_teachers, survival_after_reversal
 from sim.population import ENFORCE, MANDATE, MODEL, PROTECT
+from sim.rules import motivation
+from sim.rules.mandate import cascade_depth, handoff_retention
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -264,7 +264,7 @@ def testing(model: TutorialNetworkModel, row: Row) -> Note | None:
 
 
 def motivation_terms(model: TutorialNetworkModel) -> dict[str, np.ndarray]:
-    """Per teacher, each push on motivation this month, as `sim.motivation` adds them up."""
+    """Per teacher, each push on motivation this month, as `sim.rules.motivation` adds them up."""
     p = model.params.model.motivation
     t = model.teachers
     adopted = t.adopted
@@ -280,7 +280,7 @@ def motivation_terms(model: TutorialNetworkModel) -> dict[str, np.ndarray]:
 
 
 def lapse_risk(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Adopters `sim.motivation.lapse` may drop: demotivated ones, ones in surface compliance,
+    """Adopters `sim.rules.motivation.lapse` may drop: demotivated ones, ones in surface compliance,
     and, among both, those a mandate in force holds on paper."""
     t = model.teachers
     demotivated = t.adopted & (t.motivation < model.params.model.motivation.lapse_threshold)

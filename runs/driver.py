@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from runs.snapshots import SnapshotPlan, Snapshotter
 from sim.model import TutorialNetworkModel
 from sim.params import Params
-from sim.snapshots import SnapshotPlan, Snapshotter
 
 # Outcomes printed in the comparison table, with their labels.
 TABLE_COLUMNS = {

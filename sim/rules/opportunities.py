@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sim.mandate import Programme
+from sim.rules.mandate import Programme
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel

@@ -15,16 +15,16 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.explain import Note, explain
+from seminar.explain import Note, explain
+from seminar.picture import HEIGHT_PX, WIDTH_PX, Picture, Scene, school_layout, school_links
+from seminar.plots import Plots
+from seminar.settings import Settings, params_for, run_seed
 from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
-from sim.opportunities import open_opportunity
 from sim.params import EventParams
 from sim.population import ENFORCE
-from sim.reversal import withdraw_support
-from sim.seminar.picture import HEIGHT_PX, WIDTH_PX, Picture, Scene, school_layout, school_links
-from sim.seminar.plots import Plots
-from sim.seminar.settings import Settings, params_for, run_seed
+from sim.rules.opportunities import open_opportunity
+from sim.rules.reversal import withdraw_support
 
 log = logging.getLogger(__name__)
 Row = dict[str, float]

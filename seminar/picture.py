@@ -4,7 +4,7 @@ the professional network's links between them.
 Regions are boxes, zones are boxes inside them, schools are marks on a grid inside their zone.
 The layout depends only on the hierarchy, so it stays put for a whole run while the marks,
 hatching and links change. The figure is built once per run; each frame redraws only the
-zones, links and marks over the still regions (sim/seminar/drawing.py).
+zones, links and marks over the still regions (seminar/drawing.py).
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
+from seminar.drawing import DPI, Blitted, figure
+from seminar.palette import BLACK, BLUISH_GREEN, GREY, LIGHT_GREY, SKY_BLUE, STATE_STYLE
 from sim.population import GENUINE, SCHOOL_STATES
-from sim.seminar.drawing import DPI, Blitted, figure
-from sim.seminar.palette import BLACK, BLUISH_GREEN, GREY, LIGHT_GREY, SKY_BLUE, STATE_STYLE
 
 # Picture size in pixels: about what the page gives it at 1280×720.
 WIDTH_PX, HEIGHT_PX = 660, 300

@@ -1,4 +1,4 @@
-"""`python -m sim.paramtable`: the parameter table of docs/ODD.md, from params.py and configs/."""
+"""`python -m runs.paramtable`: the parameter table of docs/ODD.md, from params.py and configs/."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from omegaconf import OmegaConf
 
-from sim.config import compose_config
+from runs.config import compose_config
 from sim.params import describe
 
 SECTIONS = ("model.", "scenario.", "years")
