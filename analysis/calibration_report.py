@@ -30,6 +30,7 @@ from experiments.calibrate import CHECK, INTERVAL, OneLineParser
 from experiments.calibration_abc import weighted_quantile
 from experiments.calibration_sim import FREE, RECORD, base_params
 from experiments.store import write_atomic
+from sim.kinds import EventKind
 from sim.params import Params
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,12 +69,7 @@ def save(fig: plt.Figure, path: Path) -> str:
 def event_years(params: Params) -> list[tuple[float, str]]:
     """Calendar years of the scenario's events and of PEMLE's start, for vertical markers."""
     start = params.scenario.start_year
-    names = {
-        "leader_joins_ministry": "leader joins ministry",
-        "deputy_visit": "deputy minister's visit",
-        "ministry_pilot": "ministry pilot",
-    }
-    marks = [(start + e.year, names.get(e.kind, e.kind)) for e in params.scenario.events]
+    marks = [(start + e.year, EventKind(e.kind).short) for e in params.scenario.events]
     if params.scenario.mandate.enabled:
         marks.append((start + params.scenario.mandate.start_year, "PEMLE"))
     return marks

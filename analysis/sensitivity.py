@@ -93,7 +93,7 @@ def _check_parameter(experiment: str, base: dict[str, Any], key: str, bounds: An
     try:
         current = _get(base, key)
     except KeyError:
-        raise ConfigError(f"{where} does not exist; see configs/model/default.yaml") from None
+        raise ConfigError(f"{where} does not exist; see configs/behaviour/default.yaml") from None
     if isinstance(current, bool) or not isinstance(current, (int, float)):
         raise ConfigError(f"{where} is not a number")
     if not (isinstance(bounds, list) and len(bounds) == 2 and bounds[0] < bounds[1]):

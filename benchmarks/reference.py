@@ -72,7 +72,7 @@ class School(mesa.Agent):
 
     def run_tutorial_network(self) -> None:
         """Tutors offer their temas, learners choose, inquire and demonstrate."""
-        m = self.model.params.model
+        m = self.model.params.behaviour
         topics = m.catalogue.topics
         supply = [0.0] * topics
         for teacher in self.adopters():
@@ -103,7 +103,7 @@ class Teacher(mesa.Agent):
 
     def __init__(self, model: ReferenceModel, school: School) -> None:
         super().__init__(model)
-        m = model.params.model
+        m = model.params.behaviour
         self.school = school
         school.teachers.append(self)
         self.zone_at_start = school.zone
@@ -125,7 +125,9 @@ class Teacher(mesa.Agent):
         return self.model.supervisors[self.school.zone]
 
     def genuine(self) -> bool:
-        return self.adopted and self.practice >= self.model.params.model.practice.genuine_threshold
+        return (
+            self.adopted and self.practice >= self.model.params.behaviour.practice.genuine_threshold
+        )
 
     def required(self) -> bool:
         return self.model.mandate_in_force() and self.school.mandated
@@ -150,7 +152,7 @@ class Teacher(mesa.Agent):
     def consider_joining(self) -> None:
         if self.adopted:
             return
-        d = self.model.params.model.diffusion
+        d = self.model.params.behaviour.diffusion
         outreach = d.spontaneous if self.model.movement_active else 0.0
         demonstrating = self.model.demonstrating_schools(self.school.zone)
         hazard = outreach + d.imitation * self.exposure + d.demonstration_reach * demonstrating
@@ -160,10 +162,10 @@ class Teacher(mesa.Agent):
         if d.motivation_gate:
             hazard *= self.motivation
         if self.random.random() < 1.0 - math.exp(-hazard):
-            self.enrol("voluntary", self.model.params.model.practice.join_voluntary)
+            self.enrol("voluntary", self.model.params.behaviour.practice.join_voluntary)
 
     def do_paperwork(self) -> None:
-        m = self.model.params.model
+        m = self.model.params.behaviour
         load = m.base_admin_load
         if not self.school.sheltered:
             if self.supervisor.stance == ENFORCE:
@@ -174,7 +176,7 @@ class Teacher(mesa.Agent):
 
     def learn_practice(self) -> None:
         """Coaching received this month, interchanges, practising with students, and decay."""
-        p = self.model.params.model.practice
+        p = self.model.params.behaviour.practice
         gain = self.coaching
         if self.adopted:
             gain += p.peer_rate * self.exposure
@@ -186,7 +188,7 @@ class Teacher(mesa.Agent):
         self.coaching = 0.0
 
     def update_motivation(self) -> None:
-        m = self.model.params.model
+        m = self.model.params.behaviour
         p = m.motivation
         delta = -p.paperwork * (self.admin_load - m.base_admin_load)
         delta += p.recovery * (self.motivation0 - self.motivation)
@@ -214,7 +216,7 @@ class Teacher(mesa.Agent):
         return 1.0 - adopted / colleagues
 
     def consider_lapsing(self) -> None:
-        p = self.model.params.model.motivation
+        p = self.model.params.behaviour.motivation
         at_risk = self.adopted and self.motivation < p.lapse_threshold and not self.required()
         if at_risk and self.random.random() < p.lapse_rate:
             self.adopted = False
@@ -234,11 +236,11 @@ class Student(mesa.Agent):
         super().__init__(model)
         self.school = school
         school.students.append(self)
-        self.grade = self.random.randrange(model.params.model.turnover.cohort_years)
+        self.grade = self.random.randrange(model.params.behaviour.turnover.cohort_years)
         self.enter_school()
 
     def enter_school(self) -> None:
-        m = self.model.params.model
+        m = self.model.params.behaviour
         spread = m.assessment.initial_spread
         self.mastery = [
             min(max(self.school.achievement + spread * self.random.gauss(0.0, 1.0), 0.0), 1.0)
@@ -250,14 +252,14 @@ class Student(mesa.Agent):
 
     def attend_lesson(self, k: int) -> None:
         """The whole-class lesson of the month's tema, at one pace for all."""
-        rate = self.model.params.model.tutoring.conventional_rate
+        rate = self.model.params.behaviour.tutoring.conventional_rate
         self.mastery[k] += rate * (1.0 - self.mastery[k])
 
     def choose_tema(self, supply: list[float]) -> None:
         """Keep a tema still offered, or choose the most interesting one not yet mastered."""
         if self.tema is not None and supply[self.tema] > 0:
             return
-        threshold = self.model.params.model.catalogue.demonstration_threshold
+        threshold = self.model.params.behaviour.catalogue.demonstration_threshold
         self.tema, best = None, -1
         for k, offered in enumerate(supply):
             if offered > 0 and self.mastery[k] < threshold and self.interest[k] > best:
@@ -265,7 +267,7 @@ class Student(mesa.Agent):
 
     def inquire(self, pace: float) -> float:
         """A month of inquiry with a tutor; returns the mastery gained per unit of room left."""
-        m = self.model.params.model
+        m = self.model.params.behaviour
         w = m.tutoring.interest_weight
         gain = pace * (self.interest[self.tema] / 255.0 * w + (1.0 - w))
         self.mastery[self.tema] += gain * (1.0 - self.mastery[self.tema])
@@ -280,7 +282,7 @@ class Student(mesa.Agent):
 
     def graduate_or_advance(self) -> None:
         self.grade += 1
-        if self.grade >= self.model.params.model.turnover.cohort_years:
+        if self.grade >= self.model.params.behaviour.turnover.cohort_years:
             self.grade = 0  # a new student takes the place
             self.enter_school()
 
@@ -290,12 +292,12 @@ class Supervisor(mesa.Agent):
 
     def __init__(self, model: ReferenceModel, zone: int) -> None:
         super().__init__(model)
-        s = model.params.model.supervision
+        s = model.params.behaviour.supervision
         self.zone = zone
         draw = self.random.random()
         if draw < s.protect:
             self.stance = PROTECT
-        elif draw < s.protect + s.model:
+        elif draw < s.protect + s.models_practice:
             self.stance = MODEL
         else:
             self.stance = ENFORCE
@@ -308,7 +310,7 @@ class Supervisor(mesa.Agent):
         return [t for school in self.schools for t in school.teachers if t.adopted]
 
     def openness(self, school: School) -> float:
-        s = self.model.params.model.supervision
+        s = self.model.params.behaviour.supervision
         if self.stance == PROTECT:
             value = 1.0 + s.protect_boost
         elif self.stance == ENFORCE:
@@ -319,7 +321,7 @@ class Supervisor(mesa.Agent):
 
     def supervise(self) -> None:
         """Measure load, drift to format-checking when overloaded, be won over by demonstrations."""
-        s = self.model.params.model.supervision
+        s = self.model.params.behaviour.supervision
         self.load = len(self.adopters()) / s.load_per_supervisor
         p_drift = s.drift_rate * max(self.load - 1.0, 0.0) * (1.0 - self.leeway)
         if self.random.random() < p_drift and self.stance != ENFORCE:
@@ -338,7 +340,7 @@ class Supervisor(mesa.Agent):
         p_visit = min(1.0, self.capacity / len(adopters))
         for teacher in adopters:
             if self.random.random() < p_visit:
-                teacher.coaching += self.model.params.model.practice.coach_rate
+                teacher.coaching += self.model.params.behaviour.practice.coach_rate
 
 
 # --------------------------------------------------------------------------- ministry
@@ -380,7 +382,7 @@ class ReferenceModel(mesa.Model):
         self.programmes: list[Programme] = []
         if sc.mandate.enabled:
             start = self.step_of_year(sc.mandate.start_year)
-            pace = sc.mandate.pace / params.model.steps_per_year
+            pace = sc.mandate.pace / params.behaviour.steps_per_year
             self.programmes.append(
                 Programme("mandate", start, pace, sc.mandate.target, sc.sheltered)
             )
@@ -444,14 +446,14 @@ class ReferenceModel(mesa.Model):
             pool = [s for s in self.school_list if s.state in states]
         for school in self.random.sample(pool, min(mv.seed_schools, len(pool))):
             for t in school.teachers:
-                t.enrol("voluntary", self.params.model.practice.join_voluntary)
+                t.enrol("voluntary", self.params.behaviour.practice.join_voluntary)
 
     # ----------------------------------------------------------------- shared reads
     def step_of_year(self, years: float) -> int:
-        return max(1, round(years * self.params.model.steps_per_year))
+        return max(1, round(years * self.params.behaviour.steps_per_year))
 
     def end_of_school_year(self) -> bool:
-        return self.steps > 0 and self.steps % self.params.model.steps_per_year == 0
+        return self.steps > 0 and self.steps % self.params.behaviour.steps_per_year == 0
 
     def mandate_in_force(self) -> bool:
         return not self.reversed and any(p.active and p.mode == "mandate" for p in self.programmes)
@@ -516,7 +518,7 @@ class ReferenceModel(mesa.Model):
                 for school in self.school_list:
                     school.sheltered = school.sheltered or school.practising()
             else:  # deputy_visit, ministry_pilot: a pilot invites schools near the movement
-                pace = event.pace / self.params.model.steps_per_year
+                pace = event.pace / self.params.behaviour.steps_per_year
                 self.programmes.append(Programme("invite", self.steps, pace, event.target, True))
 
     def withdraw_if_due(self) -> None:
@@ -548,7 +550,7 @@ class ReferenceModel(mesa.Model):
                 else:
                     self.invite(school)
         if self.mandate_in_force():
-            dose = self.params.model.practice.join_voluntary
+            dose = self.params.behaviour.practice.join_voluntary
             dose *= self.retention() ** self.cascade_depth()
             for t in self.teacher_list:
                 if t.school.mandated and not t.adopted:
@@ -563,10 +565,10 @@ class ReferenceModel(mesa.Model):
         return sorted(candidates, key=lambda s: -score[s])[:n]
 
     def invite(self, school: School) -> None:
-        threshold = self.params.model.motivation.lapse_threshold
+        threshold = self.params.behaviour.motivation.lapse_threshold
         for t in school.teachers:
             if not t.adopted and t.motivation >= threshold:
-                t.enrol("voluntary", self.params.model.practice.join_voluntary)
+                t.enrol("voluntary", self.params.behaviour.practice.join_voluntary)
 
     def notice_contacts(self) -> None:
         self.genuine_count = sum(t.genuine() for t in self.teacher_list)
@@ -575,7 +577,7 @@ class ReferenceModel(mesa.Model):
 
     def coach_teachers(self) -> None:
         """Supervisors who model the practice, the movement's coaches, the ministry's coaches."""
-        practice = self.params.model.practice
+        practice = self.params.behaviour.practice
         self.coaching_capacity = 0
         for sup in self.supervisors:
             sup.coach()
@@ -602,7 +604,7 @@ class ReferenceModel(mesa.Model):
             self.coach_load = math.inf if demand else 0.0
 
     def tutor_students(self) -> None:
-        k = self.steps % self.params.model.catalogue.topics
+        k = self.steps % self.params.behaviour.catalogue.topics
         for school in self.school_list:
             school.demonstrations = 0
             school.engagement = 0.0
@@ -624,7 +626,7 @@ class ReferenceModel(mesa.Model):
 
     def move_teachers(self) -> None:
         """Movers swap schools at random, so every school keeps its number of teachers."""
-        p = self.params.model
+        p = self.params.behaviour
         monthly = 1.0 - (1.0 - p.turnover.teacher_rate) ** (1.0 / p.steps_per_year)
         movers = [t for t in self.teacher_list if self.random.random() < monthly]
         if len(movers) < 2:
@@ -637,7 +639,7 @@ class ReferenceModel(mesa.Model):
     # ----------------------------------------------------------------- outcomes
     def outcomes(self) -> dict[str, float]:
         """The docked outcomes, named as in the fast engine's per-step table."""
-        m = self.params.model
+        m = self.params.behaviour
         n_genuine = n_surface = 0
         schools_genuine = schools_surface = 0
         adopting: list[School] = []

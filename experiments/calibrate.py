@@ -141,7 +141,7 @@ class Simulator:
         return out.reshape(len(u), replicates, len(self.steps))
 
     def _keep(self, keys: list[tuple[int, int, int, int]], results: list[np.ndarray]) -> None:
-        start, spy = self.base.scenario.start_year, self.base.model.steps_per_year
+        start, spy = self.base.scenario.start_year, self.base.behaviour.steps_per_year
         for (phase, i, r, seed), series in zip(keys, results, strict=True):
             steps = np.arange(series.size)
             self.trajectories.append(
@@ -335,7 +335,7 @@ def calibrated_document(
     mean = check.mean(axis=0)
     model_values: dict[str, Any] = {}
     for key, value in estimate.items():
-        if key.startswith("model."):
+        if key.startswith("behaviour."):
             node = model_values
             *path, leaf = key.split(".")[1:]
             for part in path:
@@ -344,7 +344,7 @@ def calibrated_document(
     for row, key in zip(posterior, estimate, strict=True):
         row["estimate"] = target if key == "calibration.pilot.target" else _sig(estimate[key])
     doc = {
-        "model": model_values,
+        "behaviour": model_values,
         "calibration": {
             "pilot": {"target": target, "pace": _sig(pilot_pace(target, base))},
             "system": base.system.name,

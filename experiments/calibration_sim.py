@@ -17,11 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from runs.config import load_params
+from sim.kinds import EventKind
 from sim.model import TutorialNetworkModel
 from sim.params import EventParams, Params
 
 SCENARIO = "historical"
-PILOT_KIND = "ministry_pilot"
+PILOT_KIND = EventKind.MINISTRY_PILOT
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class FreeParameter:
 
 FREE: tuple[FreeParameter, ...] = (
     FreeParameter(
-        "model.diffusion.spontaneous",
+        "behaviour.diffusion.spontaneous",
         "outreach p (per teacher-month)",
         1e-8,
         1e-4,
@@ -58,7 +59,7 @@ FREE: tuple[FreeParameter, ...] = (
         "thousands a year",
     ),
     FreeParameter(
-        "model.diffusion.imitation",
+        "behaviour.diffusion.imitation",
         "imitation q (per month)",
         3e-3,
         1.0,
@@ -67,7 +68,7 @@ FREE: tuple[FreeParameter, ...] = (
         "a teacher whose contacts all practise",
     ),
     FreeParameter(
-        "model.diffusion.demonstration_reach",
+        "behaviour.diffusion.demonstration_reach",
         "demonstration reach (per demonstrating school)",
         1e-6,
         1e-2,
@@ -111,7 +112,7 @@ CALIBRATION_YEARS = 6.0  # 2004–2010: nothing after the last target is needed 
 
 
 def target_steps(params: Params) -> list[int]:
-    start, spy = params.scenario.start_year, params.model.steps_per_year
+    start, spy = params.scenario.start_year, params.behaviour.steps_per_year
     return [round((t.calendar - start) * spy) for t in RECORD]
 
 
@@ -141,10 +142,10 @@ def pilot_pace(target: float, params: Params) -> float:
 
 def with_values(params: Params, values: dict[str, float]) -> Params:
     """`params` with the free parameters set to `values` (keyed as in FREE)."""
-    model = params.model
+    model = params.behaviour
     diffusion = dataclasses.replace(
         model.diffusion,
-        **{k.rsplit(".", 1)[1]: float(v) for k, v in values.items() if k.startswith("model.")},
+        **{k.rsplit(".", 1)[1]: float(v) for k, v in values.items() if k.startswith("behaviour.")},
     )
     model = dataclasses.replace(model, diffusion=diffusion)
     scenario = params.scenario
@@ -156,7 +157,7 @@ def with_values(params: Params, values: dict[str, float]) -> Params:
             for e in scenario.events
         ]
         scenario = dataclasses.replace(scenario, events=events)
-    return dataclasses.replace(params, model=model, scenario=scenario)
+    return dataclasses.replace(params, behaviour=model, scenario=scenario)
 
 
 def unsupported(values: dict[str, float]) -> list[str]:

@@ -39,10 +39,10 @@ from experiments.calibrate import OneLineParser
 from experiments.store import write_atomic
 from runs.config import load_params
 from runs.driver import label, replicate_seeds, write_parquet_atomic
+from sim.kinds import Origin, SchoolState
 from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
 from sim.params import ConfigError, Params
-from sim.population import GENUINE, LAPSED, SURFACE, VOLUNTARY
 from sim.rules.assessment import student_scores
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,21 +62,21 @@ class ValidationModel(TutorialNetworkModel):
         states = school_states(self)
         mandated = s.mandated
         row = self.table[-1]
-        row["pemle_genuine"] = int((mandated & (states == GENUINE)).sum())
-        row["pemle_surface"] = int((mandated & (states == SURFACE)).sum())
-        row["pemle_lapsed"] = int((mandated & (states == LAPSED)).sum())
+        row["pemle_genuine"] = int((mandated & (states == SchoolState.GENUINE)).sum())
+        row["pemle_surface"] = int((mandated & (states == SchoolState.SURFACE)).sum())
+        row["pemle_lapsed"] = int((mandated & (states == SchoolState.LAPSED)).sum())
         t = self.teachers
         required = t.adopted & mandated[t.school]
-        genuine = required & (t.practice >= self.params.model.practice.genuine_threshold)
+        genuine = required & (t.practice >= self.params.behaviour.practice.genuine_threshold)
         row["pemle_teacher_genuine_share"] = float(genuine.sum() / max(required.sum(), 1))
-        if self.steps % self.params.model.steps_per_year == 0:
+        if self.steps % self.params.behaviour.steps_per_year == 0:
             self.tests[self.calendar_year()] = self._test_results()
 
     def _test_results(self) -> tuple[np.ndarray, np.ndarray]:
         """Per school: share of its students at ENLACE level good or excellent, and their mean
         score (which also moves below the level thresholds)."""
         scores = student_scores(self)
-        good = (scores >= self.params.model.assessment.good).astype(np.float32)
+        good = (scores >= self.params.behaviour.assessment.good).astype(np.float32)
         s = self.schools
         per_school = [np.add.reduceat(x, s.student_start) / s.n_students for x in (good, scores)]
         return per_school[0], per_school[1]
@@ -91,7 +91,7 @@ def school_groups(model: ValidationModel) -> dict[str, np.ndarray]:
     never in the practice."""
     s, t = model.schools, model.teachers
     voluntary = np.bincount(
-        t.school[t.ever_adopted & (t.origin == VOLUNTARY)], minlength=s.zone.size
+        t.school[t.ever_adopted & (t.origin == Origin.VOLUNTARY)], minlength=s.zone.size
     )
     movement = (voluntary > 0) & ~s.mandated
     return {"pemle": s.mandated, "movement_pilot": movement, "other": ~s.ever_adopted}

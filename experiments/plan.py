@@ -28,7 +28,7 @@ from sim.params import ConfigError
 
 # Keys that say how to run, not what is run: they never name a cell (nor its folder).
 RUN_KEYS = ("experiment", "replicates", "replicate", "output.progress", "output.plot")
-MODEL_KEYS = ("system", "model", "scenario", "years")
+MODEL_KEYS = ("system", "behaviour", "scenario", "years")
 # Beyond this many cells, each swept value is checked once rather than every combination.
 FULL_CHECK_CELLS = 400
 
@@ -224,7 +224,7 @@ _ABSENT = object()
 
 def _is_group(override: Override) -> bool:
     """Whether an override picks a config group option (scenario=mandated) rather than a value."""
-    return key_of(override) in ("system", "model", "scenario") or "/" in key_of(override)
+    return key_of(override) in ("system", "behaviour", "scenario") or "/" in key_of(override)
 
 
 def _cells_to_check(plan: list[Cell], axes: Mapping[str, list[str]]) -> list[Cell]:

@@ -30,8 +30,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.kinds import Origin, SchoolState, Stance
 from sim.params import ConfigError
-from sim.population import ORIGINS, SCHOOL_STATES, STANCES
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 POPULATIONS = ("schools", "teachers", "students", "supervisors")
 # The column naming each population's rows, and the coded columns written as categories.
 INDEX = {"schools": "school", "teachers": "teacher", "students": "student", "supervisors": "zone"}
-CODES = {("teachers", "origin"): ORIGINS, ("supervisors", "stance"): STANCES}
+CODES = {("teachers", "origin"): Origin.labels(), ("supervisors", "stance"): Stance.labels()}
 
 
 def check_steps(steps: Iterable[Any], n_steps: int) -> tuple[int, ...]:
@@ -87,7 +87,7 @@ def population_table(model: TutorialNetworkModel, population: str) -> pa.Table:
     if population == "teachers":
         columns["genuine"] = pa.array(genuine_teachers(model))
     if population == "schools":
-        columns["state"] = _category(school_states(model), SCHOOL_STATES)
+        columns["state"] = _category(school_states(model), SchoolState.labels())
     return pa.table(columns)
 
 

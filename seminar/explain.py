@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.kinds import EventKind, Origin, Stance
 from sim.metrics import BUREAUCRATIZATION_PARTS, genuine_teachers, survival_after_reversal
-from sim.population import ENFORCE, MANDATE, MODEL, PROTECT
 from sim.rules import motivation
 from sim.rules.mandate import cascade_depth, handoff_retention
 
@@ -23,12 +23,6 @@ if TYPE_CHECKING:
 
 Row = dict[str, float]
 
-EVENT_WORDS = {
-    "leader_joins_ministry": "a movement leader joined the ministry",
-    "deputy_visit": "a deputy minister visited a school and asked for expansion",
-    "ministry_pilot": "the ministry's pilot began inviting schools",
-    "reversal": "a new government withdrew support",
-}
 # The index runs from 0 (a movement) to 1 (a bureaucracy); past its midpoint the panel flags it.
 INDEX_MIDPOINT = 0.5
 # Loads are float32: comparisons of loads allow for rounding.
@@ -81,7 +75,7 @@ def opportunities(model: TutorialNetworkModel, row: Row) -> Note | None:
     opened = [(year, kind) for _, year, kind in model.events_log if kind != "reversal"]
     if not opened:
         return None
-    said = [f"{math.floor(year)}: {EVENT_WORDS.get(kind, kind)}" for year, kind in opened]
+    said = [f"{math.floor(year)}: {EventKind(kind).label}" for year, kind in opened]
     pilots = [p for p in model.programmes if p.mode == "invite"]
     text = "; ".join(said) + "."
     if model.ministry_coaches:
@@ -118,14 +112,14 @@ def mandate(model: TutorialNetworkModel, row: Row) -> Note | None:
     if not progs or model.reversed:
         return None
     p = progs[0]
-    pace = p.pace_per_step * model.params.model.steps_per_year
+    pace = p.pace_per_step * model.params.behaviour.steps_per_year
     if model.steps < p.start_step:
         start = math.floor(model.calendar_year(p.start_step))
         return Note(
             "Mandate", f"The mandate starts in {start}: {pace:g} schools a year, up to {p.target}."
         )
     t = model.teachers
-    required = t.adopted & (t.origin == MANDATE)
+    required = t.adopted & (t.origin == Origin.MANDATE)
     real = int((required & genuine_teachers(model)).sum())
     n = int(required.sum())
     return Note(
@@ -142,7 +136,7 @@ def mobilizing(model: TutorialNetworkModel, row: Row) -> Note:
     outside = ~t.adopted
     contacts = float(model.exposure[outside].mean()) if outside.any() else 0.0
     if not model.mobilizing_structures:
-        share = model.params.model.diffusion.unorganized
+        share = model.params.behaviour.diffusion.unorganized
         return Note(
             "Mobilizing structures",
             "Nobody organizes visits, interchanges or public demonstrations: joining runs at "
@@ -161,11 +155,11 @@ def mobilizing(model: TutorialNetworkModel, row: Row) -> Note:
 
 def supervision(model: TutorialNetworkModel, row: Row) -> Note:
     sup = model.supervisors
-    p = model.params.model.supervision
+    p = model.params.behaviour.supervision
     n = np.bincount(sup.stance, minlength=3)
     text = (
-        f"Zone supervisors: {n[PROTECT]} protect the innovation, {n[MODEL]} model the practice, "
-        f"{n[ENFORCE]} enforce paperwork."
+        f"Zone supervisors: {n[Stance.PROTECT]} protect the innovation, "
+        f"{n[Stance.MODEL_PRACTICE]} model the practice, {n[Stance.ENFORCE]} enforce paperwork."
     )
     over = int((sup.load > 1.0).sum())
     if over:
@@ -175,7 +169,9 @@ def supervision(model: TutorialNetworkModel, row: Row) -> Note:
             f"{p.load_per_supervisor} adopters and drifts to checking formats"
             + (f" (leeway {leeway:.2f} slows it)." if leeway else ".")
         )
-    return Note("Supervisors", text, alert=n[ENFORCE] > n[PROTECT] + n[MODEL])
+    return Note(
+        "Supervisors", text, alert=n[Stance.ENFORCE] > n[Stance.PROTECT] + n[Stance.MODEL_PRACTICE]
+    )
 
 
 def coaching(model: TutorialNetworkModel, row: Row) -> Note:
@@ -213,7 +209,7 @@ def paperwork(model: TutorialNetworkModel, row: Row) -> Note | None:
     t = model.teachers
     if not t.adopted.any():
         return None
-    m = model.params.model
+    m = model.params.behaviour
     base = m.base_admin_load
     load = float(t.admin_load[t.adopted].mean())
     # Flagged when adopters carry, on average, at least one load on top of the ordinary one.
@@ -265,13 +261,13 @@ def testing(model: TutorialNetworkModel, row: Row) -> Note | None:
 
 def motivation_terms(model: TutorialNetworkModel) -> dict[str, np.ndarray]:
     """Per teacher, each push on motivation this month, as `sim.rules.motivation` adds them up."""
-    p = model.params.model.motivation
+    p = model.params.behaviour.motivation
     t = model.teachers
     adopted = t.adopted
     punished = model.schools.punished[t.school]
     return {
         "engaged students": p.reward * adopted * model.schools.engagement[t.school],
-        "paperwork": -p.paperwork * (t.admin_load - model.params.model.base_admin_load),
+        "paperwork": -p.paperwork * (t.admin_load - model.params.behaviour.base_admin_load),
         "control": -p.control * adopted * motivation.control(model),
         "opposition of colleagues": -p.opposition * adopted * motivation.opposition(model),
         "test pressure": -p.test_pressure * model.params.scenario.testing.pressure * punished,
@@ -283,7 +279,7 @@ def lapse_risk(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray, np.
     """Adopters `sim.rules.motivation.lapse` may drop: demotivated ones, ones in surface compliance,
     and, among both, those a mandate in force holds on paper."""
     t = model.teachers
-    demotivated = t.adopted & (t.motivation < model.params.model.motivation.lapse_threshold)
+    demotivated = t.adopted & (t.motivation < model.params.behaviour.motivation.lapse_threshold)
     paper_only = t.adopted & ~genuine_teachers(model)
     held = (demotivated | paper_only) & model.required_teachers()
     return demotivated, paper_only, held
@@ -291,7 +287,7 @@ def lapse_risk(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray, np.
 
 def motivation_note(model: TutorialNetworkModel, row: Row) -> Note:
     t = model.teachers
-    p = model.params.model.motivation
+    p = model.params.behaviour.motivation
     adopted = t.adopted
     if not adopted.any():
         return Note("Motivation", f"Teachers' motivation averages {row['motivation_mean']:.2f}.")
@@ -311,7 +307,7 @@ def motivation_note(model: TutorialNetworkModel, row: Row) -> Note:
 
 
 def dropping_out(model: TutorialNetworkModel, row: Row) -> Note | None:
-    p = model.params.model.motivation
+    p = model.params.behaviour.motivation
     demotivated, paper_only, held = lapse_risk(model)
     free = (demotivated | paper_only) & ~held
     if not (free.any() or held.any()):

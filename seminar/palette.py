@@ -6,7 +6,7 @@ each school state also has its own marker shape, so the picture reads in grey pr
 
 from __future__ import annotations
 
-from sim.population import GENUINE, LAPSED, NOT_STARTED, SURFACE
+from sim.kinds import SchoolState
 
 BLACK = "#000000"
 ORANGE = "#E69F00"
@@ -21,8 +21,8 @@ LIGHT_GREY = "#D9D9D9"
 
 # School state -> (face colour, edge colour, marker, marker area in points²).
 STATE_STYLE: dict[int, tuple[str, str, str, float]] = {
-    NOT_STARTED: ("#FFFFFF", GREY, "o", 22.0),
-    GENUINE: (BLUISH_GREEN, "#00523C", "o", 48.0),
-    SURFACE: (ORANGE, "#7A5500", "D", 34.0),
-    LAPSED: (BLACK, BLACK, "X", 40.0),
+    SchoolState.NOT_STARTED: ("#FFFFFF", GREY, "o", 22.0),
+    SchoolState.GENUINE: (BLUISH_GREEN, "#00523C", "o", 48.0),
+    SchoolState.SURFACE: (ORANGE, "#7A5500", "D", 34.0),
+    SchoolState.LAPSED: (BLACK, BLACK, "X", 40.0),
 }

@@ -23,7 +23,7 @@ from matplotlib.patches import Patch, Rectangle
 
 from seminar.drawing import DPI, Blitted, figure
 from seminar.palette import BLACK, BLUISH_GREEN, GREY, LIGHT_GREY, SKY_BLUE, STATE_STYLE
-from sim.population import GENUINE, SCHOOL_STATES
+from sim.kinds import SchoolState
 
 # Picture size in pixels: about what the page gives it at 1280×720.
 WIDTH_PX, HEIGHT_PX = 660, 300
@@ -57,7 +57,7 @@ class Layout:
 class Scene:
     """What the picture shows at one moment (copied out of the model under the run's lock)."""
 
-    states: np.ndarray  # per school: NOT_STARTED, GENUINE, SURFACE, LAPSED
+    states: np.ndarray  # per school: NOT_STARTED, SchoolState.GENUINE, SURFACE, LAPSED
     mandated: np.ndarray  # per school
     sheltered: np.ndarray  # per school
     enforcing_zone: np.ndarray  # per zone: its supervisor enforces paperwork
@@ -186,7 +186,7 @@ class Picture:
             box.set_edgecolor(ENFORCING_EDGE if enforcing else ZONE_EDGE)
         segments = xy[scene.links] if scene.links.size else np.empty((0, 2, 2))
         a, b = scene.links[:, 0], scene.links[:, 1]
-        genuine = scene.states == GENUINE
+        genuine = scene.states == SchoolState.GENUINE
         both = genuine[a] & genuine[b]
         local = self.layout.zone[a] == self.layout.zone[b]
         for (is_local, is_genuine), links in self.links.items():
@@ -209,7 +209,7 @@ def legend_png() -> bytes:
             markersize=math.sqrt(size),
             markerfacecolor=face,
             markeredgecolor=edge,
-            label=SCHOOL_STATES[state],
+            label=SchoolState.labels()[state],
         )
         for state, (face, edge, marker, size) in STATE_STYLE.items()
     ]

@@ -22,19 +22,13 @@ from seminar.palette import (
     STATE_STYLE,
     VERMILLION,
 )
-from sim.population import GENUINE, SURFACE
+from sim.kinds import EventKind, SchoolState
 
 Row = dict[str, float]
 WIDTH_PX, HEIGHT_PX = 660, 300
 # Learning is shown on [0, LEARNING_TOP] unless it climbs higher; the top part holds the key.
 LEARNING_TOP = 0.8
 EVENT_LABEL_Y = (0.03, 0.14, 0.25)
-EVENT_LABELS = {
-    "leader_joins_ministry": "leader joins",
-    "deputy_visit": "deputy visit",
-    "ministry_pilot": "pilot",
-    "reversal": "reversal",
-}
 
 
 @dataclass(frozen=True)
@@ -115,7 +109,7 @@ class Plots:
                 ax.plot(years, values, color=GREY, lw=1.4, ls="--", label="previous run")
 
     def _legends(self) -> None:
-        genuine, surface = STATE_STYLE[GENUINE][0], STATE_STYLE[SURFACE][0]
+        genuine, surface = STATE_STYLE[SchoolState.GENUINE][0], STATE_STYLE[SchoolState.SURFACE][0]
         self.axes[0].fill_between([], [], color=genuine, label="genuine practice")
         self.axes[0].fill_between([], [], color=surface, label="surface compliance")
         self.legends = []
@@ -157,15 +151,17 @@ class Plots:
         adopting = genuine + np.array([r["schools_surface"] for r in table])
         ax = self.axes[0]
         self.bands = [
-            ax.fill_between(years, 0, genuine, color=STATE_STYLE[GENUINE][0], lw=0),
-            ax.fill_between(years, genuine, adopting, color=STATE_STYLE[SURFACE][0], lw=0),
+            ax.fill_between(years, 0, genuine, color=STATE_STYLE[SchoolState.GENUINE][0], lw=0),
+            ax.fill_between(
+                years, genuine, adopting, color=STATE_STYLE[SchoolState.SURFACE][0], lw=0
+            ),
         ]
         self.marks = []
         for i, (_, year, kind) in enumerate(events):
             for ax in self.axes:
                 self.marks.append(ax.axvline(year, color=BLACK, lw=0.9, ls="-."))
             for ax in self.axes[:2]:
-                label = f" {EVENT_LABELS.get(kind, kind)}"
+                label = f" {EventKind(kind).short}"
                 height = EVENT_LABEL_Y[i % len(EVENT_LABEL_Y)]  # events close in time stack up
                 where = ax.get_xaxis_transform()
                 self.marks.append(ax.text(year, height, label, fontsize=7, transform=where))

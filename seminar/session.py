@@ -19,17 +19,17 @@ from seminar.explain import Note, explain
 from seminar.picture import HEIGHT_PX, WIDTH_PX, Picture, Scene, school_layout, school_links
 from seminar.plots import Plots
 from seminar.settings import Settings, params_for, run_seed
+from sim.kinds import EventKind, Stance
 from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
 from sim.params import EventParams
-from sim.population import ENFORCE
 from sim.rules.opportunities import open_opportunity
 from sim.rules.reversal import withdraw_support
 
 log = logging.getLogger(__name__)
 Row = dict[str, float]
 
-REVERSAL = "reversal"
+REVERSAL = EventKind.REVERSAL
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class SeminarRun:
             n_schools=m.schools.zone.size,
             start_year=self.params.scenario.start_year,
             years=self.params.years,
-            lapse_threshold=self.params.model.motivation.lapse_threshold,
+            lapse_threshold=self.params.behaviour.motivation.lapse_threshold,
             previous=previous,
         )
 
@@ -108,7 +108,7 @@ class SeminarRun:
                 if kind == REVERSAL:
                     withdraw_support(self.model)
                 else:
-                    year = self.model.steps / self.params.model.steps_per_year
+                    year = self.model.steps / self.params.behaviour.steps_per_year
                     event = dataclasses.replace(self.injections[kind], year=year)
                     open_opportunity(self.model, event)
             return self.frame()
@@ -148,7 +148,7 @@ def scene_of(model: TutorialNetworkModel) -> Scene:
         states=school_states(model),
         mandated=s.mandated.copy(),
         sheltered=s.sheltered.copy(),
-        enforcing_zone=model.supervisors.stance == ENFORCE,
+        enforcing_zone=model.supervisors.stance == Stance.ENFORCE,
         links=school_links(model.ties, model.teachers.school, s.zone.size),
     )
 

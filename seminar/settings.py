@@ -146,7 +146,7 @@ LEVERS: tuple[Lever, ...] = (
         label="Supervisor leeway",
         group="Supervisors",
         kind="float",
-        keys=("model.supervision.leeway",),
+        keys=("behaviour.supervision.leeway",),
         lo=0,
         hi=1,
         step=0.05,
@@ -157,7 +157,7 @@ LEVERS: tuple[Lever, ...] = (
         label="Supervisors who protect innovation",
         group="Supervisors",
         kind="float",
-        keys=("model.supervision.protect",),
+        keys=("behaviour.supervision.protect",),
         lo=0,
         hi=1,
         step=0.05,
@@ -167,7 +167,7 @@ LEVERS: tuple[Lever, ...] = (
         label="Supervisors who model the practice",
         group="Supervisors",
         kind="float",
-        keys=("model.supervision.model",),
+        keys=("behaviour.supervision.models_practice",),
         lo=0,
         hi=1,
         step=0.05,
@@ -250,7 +250,7 @@ def default_seed() -> int:
 def preset(name: str, seed: int | None = None, years: int | None = None) -> Settings:
     """The levers as scenario `name` sets them."""
     p = scenario_params(name)
-    s, sup = p.scenario, p.model.supervision
+    s, sup = p.scenario, p.behaviour.supervision
     return Settings(
         scenario=name,
         seed=default_seed() if seed is None else seed,
@@ -264,7 +264,7 @@ def preset(name: str, seed: int | None = None, years: int | None = None) -> Sett
         coach_capacity=s.mandate.coach_capacity,
         leeway=sup.leeway,
         protect=sup.protect,
-        model_share=sup.model,
+        model_share=sup.models_practice,
         test_pressure=s.testing.pressure,
         sheltered=s.sheltered,
         reversal_year=s.reversal_year,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.population import ORIGINS, SCHOOL_STATES, STANCES
+from sim.kinds import Origin, SchoolState, Stance
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -51,7 +51,7 @@ class Student(mesa.Agent):
     def tutor_of(self) -> list[int]:
         """The temas this student has demonstrated and can tutor."""
         mask = int(self.model.students.tutor_of[self.index])
-        return [k for k in range(self.model.params.model.catalogue.topics) if mask >> k & 1]
+        return [k for k in range(self.model.params.behaviour.catalogue.topics) if mask >> k & 1]
 
     @property
     def is_tutor(self) -> bool:
@@ -93,7 +93,7 @@ class Teacher(mesa.Agent):
     def catalogue(self) -> list[int]:
         """The temas this teacher masters and so can offer."""
         mask = int(self._get("topics"))
-        return [k for k in range(self.model.params.model.catalogue.topics) if mask >> k & 1]
+        return [k for k in range(self.model.params.behaviour.catalogue.topics) if mask >> k & 1]
 
     @property
     def practice(self) -> float:
@@ -113,11 +113,11 @@ class Teacher(mesa.Agent):
 
     @property
     def origin(self) -> str:
-        return ORIGINS[int(self._get("origin"))]
+        return Origin.labels()[int(self._get("origin"))]
 
     @property
     def genuine(self) -> bool:
-        threshold = self.model.params.model.practice.genuine_threshold
+        threshold = self.model.params.behaviour.practice.genuine_threshold
         return self.adopted and self.practice >= threshold
 
     @property
@@ -146,7 +146,7 @@ class Supervisor(mesa.Agent):
 
     @property
     def stance(self) -> str:
-        return STANCES[int(self.model.supervisors.stance[self.zone])]
+        return Stance.labels()[int(self.model.supervisors.stance[self.zone])]
 
     @property
     def leeway(self) -> float:
@@ -218,4 +218,4 @@ class MinistryNode(mesa.Agent):
 
 
 def school_state_name(code: int) -> str:
-    return SCHOOL_STATES[code]
+    return SchoolState.labels()[code]

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.population import ENFORCE, GENUINE, LAPSED, MANDATE, NOT_STARTED, SURFACE, VOLUNTARY
+from sim.kinds import Origin, SchoolState, Stance
 from sim.rules.assessment import levels, student_scores
 from sim.rules.mandate import cascade_depth, handoff_retention
 
@@ -25,22 +25,22 @@ BUREAUCRATIZATION_PARTS = (
 def genuine_teachers(model: TutorialNetworkModel) -> np.ndarray:
     """Adopted and practising it for real: practice mastery at or above the threshold."""
     t = model.teachers
-    return t.adopted & (t.practice >= model.params.model.practice.genuine_threshold)
+    return t.adopted & (t.practice >= model.params.behaviour.practice.genuine_threshold)
 
 
 def school_states(model: TutorialNetworkModel) -> np.ndarray:
-    """NOT_STARTED, GENUINE, SURFACE or LAPSED for every school."""
+    """The SchoolState of every school."""
     t, s = model.teachers, model.schools
     n = s.zone.size
     adopters = np.bincount(t.school, weights=t.adopted, minlength=n)
     genuine = np.bincount(t.school, weights=genuine_teachers(model), minlength=n)
     # Judged among its adopters: a school where one teacher of three practises for real and the
     # others have not joined is a genuine school that is still growing, not surface compliance.
-    is_genuine = (genuine > 0) & (genuine >= model.params.model.school_genuine_share * adopters)
+    is_genuine = (genuine > 0) & (genuine >= model.params.behaviour.school_genuine_share * adopters)
     return np.select(
         [is_genuine, adopters > 0, s.ever_adopted],
-        [GENUINE, SURFACE, LAPSED],
-        NOT_STARTED,
+        [SchoolState.GENUINE, SchoolState.SURFACE, SchoolState.LAPSED],
+        SchoolState.NOT_STARTED,
     ).astype(np.int8)
 
 
@@ -54,16 +54,16 @@ def bureaucratization(model: TutorialNetworkModel, states: np.ndarray) -> dict[s
     supervisor) without pilot shelter.
     """
     s, sup = model.schools, model.supervisors
-    adopting = (states == GENUINE) | (states == SURFACE)
+    adopting = (states == SchoolState.GENUINE) | (states == SchoolState.SURFACE)
     zones_active = np.bincount(s.zone, weights=adopting, minlength=model.n_zones) > 0
     zones = zones_active if zones_active.any() else np.ones(model.n_zones, dtype=bool)
-    paperwork = float((sup.stance[zones] == ENFORCE).mean())
+    paperwork = float((sup.stance[zones] == Stance.ENFORCE).mean())
     cascade = 0.0
     if model.mandate_reaches_schools:
         cascade = 1.0 - handoff_retention(model) ** cascade_depth(model)
     load = model.coach_load
     overload = 0.0 if load <= 1.0 else 1.0 - 1.0 / load
-    ruled = (s.mandated | (sup.stance[s.zone] == ENFORCE)) & ~s.sheltered
+    ruled = (s.mandated | (sup.stance[s.zone] == Stance.ENFORCE)) & ~s.sheltered
     unsheltered = float(ruled[adopting].mean()) if adopting.any() else 0.0
     parts = dict(
         zip(BUREAUCRATIZATION_PARTS, (paperwork, cascade, overload, unsheltered), strict=True)
@@ -75,32 +75,32 @@ def bureaucratization(model: TutorialNetworkModel, states: np.ndarray) -> dict[s
 def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
     """One row of the per-step table."""
     t, s, st = model.teachers, model.schools, model.students
-    a = model.params.model.assessment
+    a = model.params.behaviour.assessment
     states = school_states(model)
     genuine = genuine_teachers(model)
     surface = t.adopted & ~genuine
     tutors = np.add.reduceat(st.tutor_of != 0, s.student_start, dtype=np.int64)
     scores = student_scores(model)
-    adopting_school = (states == GENUINE) | (states == SURFACE)
+    adopting_school = (states == SchoolState.GENUINE) | (states == SchoolState.SURFACE)
     in_adopting = np.repeat(adopting_school, s.n_students)
     good, excellent = levels(scores, a.good, a.excellent)
     row: dict[str, float] = {
         "step": model.steps,
         "year": model.calendar_year(),
-        "schools_not_started": int((states == NOT_STARTED).sum()),
-        "schools_genuine": int((states == GENUINE).sum()),
-        "schools_surface": int((states == SURFACE).sum()),
-        "schools_lapsed": int((states == LAPSED).sum()),
+        "schools_not_started": int((states == SchoolState.NOT_STARTED).sum()),
+        "schools_genuine": int((states == SchoolState.GENUINE).sum()),
+        "schools_surface": int((states == SchoolState.SURFACE).sum()),
+        "schools_lapsed": int((states == SchoolState.LAPSED).sum()),
         "schools_adopted": int(adopting_school.sum()),
         "schools_mandated": int(s.mandated.sum()),
         "schools_sheltered": int(s.sheltered.sum()),
         "teachers_genuine": int(genuine.sum()),
         "teachers_surface": int(surface.sum()),
         "teachers_lapsed": int((t.ever_adopted & ~t.adopted).sum()),
-        "teachers_adopted_voluntary": int((t.adopted & (t.origin == VOLUNTARY)).sum()),
-        "teachers_adopted_mandate": int((t.adopted & (t.origin == MANDATE)).sum()),
-        "student_tutors_genuine": int(tutors[states == GENUINE].sum()),
-        "student_tutors_surface": int(tutors[states == SURFACE].sum()),
+        "teachers_adopted_voluntary": int((t.adopted & (t.origin == Origin.VOLUNTARY)).sum()),
+        "teachers_adopted_mandate": int((t.adopted & (t.origin == Origin.MANDATE)).sum()),
+        "student_tutors_genuine": int(tutors[states == SchoolState.GENUINE].sum()),
+        "student_tutors_surface": int(tutors[states == SchoolState.SURFACE].sum()),
         "fidelity_mean": float(t.practice[t.adopted].mean()) if t.adopted.any() else 0.0,
         "mastery_mean": float(scores.mean()),
         "mastery_adopting_schools": _mean_or_nan(scores[in_adopting]),
@@ -151,8 +151,8 @@ def survival_after_reversal(model: TutorialNetworkModel) -> dict[str, float]:
     still = model.teachers.adopted
     out["reversal_year"] = model.calendar_year(model.reversal_step)
     for name, cohort in (
-        ("voluntary", adopted_then & (origin_then == VOLUNTARY)),
-        ("mandate", adopted_then & (origin_then == MANDATE)),
+        ("voluntary", adopted_then & (origin_then == Origin.VOLUNTARY)),
+        ("mandate", adopted_then & (origin_then == Origin.MANDATE)),
         ("all", adopted_then),
     ):
         n = int(cohort.sum())

@@ -9,8 +9,8 @@ import numpy as np
 
 from sim import metrics, network
 from sim.agents import MinistryNode, Student, Supervisor, Teacher
+from sim.kinds import EventKind, Origin
 from sim.params import ConfigError, Params
-from sim.population import VOLUNTARY
 from sim.rules import (
     assessment,
     coaching,
@@ -40,7 +40,7 @@ class TutorialNetworkModel(mesa.Model):
         super().__init__(rng=seed)
         self.params = params
         self.seed = seed
-        system = build_system(params.system, params.model, self.rng)
+        system = build_system(params.system, params.behaviour, self.rng)
         self.hierarchy = system.hierarchy
         self.schools = system.schools
         self.teachers = system.teachers
@@ -61,7 +61,7 @@ class TutorialNetworkModel(mesa.Model):
         self.reversal_step: int | None = None
         self.adopters_at_reversal: tuple[np.ndarray, np.ndarray] | None = None
         self.coach_load = 0.0
-        self.events_log: list[tuple[int, float, str]] = []
+        self.events_log: list[tuple[int, float, EventKind]] = []
 
         self._seed_movement()
         self.exposure = network.genuine_share_of_contacts(self, metrics.genuine_teachers(self))
@@ -103,14 +103,14 @@ class TutorialNetworkModel(mesa.Model):
     # ------------------------------------------------------------------ calendar
     def step_of_year(self, years: float) -> int:
         """The step at which `years` after the start falls (events at year 0 fire at step 1)."""
-        return max(1, round(years * self.params.model.steps_per_year))
+        return max(1, round(years * self.params.behaviour.steps_per_year))
 
     def calendar_year(self, step: int | None = None) -> float:
         s = self.steps if step is None else step
-        return self.params.scenario.start_year + s / self.params.model.steps_per_year
+        return self.params.scenario.start_year + s / self.params.behaviour.steps_per_year
 
     def is_end_of_school_year(self) -> bool:
-        return self.steps > 0 and self.steps % self.params.model.steps_per_year == 0
+        return self.steps > 0 and self.steps % self.params.behaviour.steps_per_year == 0
 
     # ------------------------------------------------------------------ shared reads
     @property
@@ -148,7 +148,7 @@ class TutorialNetworkModel(mesa.Model):
 
     def tutorial_time(self) -> np.ndarray:
         """Per school: share of time in tutorial relations, less what test prep takes."""
-        m = self.params.model.tutoring
+        m = self.params.behaviour.tutoring
         prep = self.params.scenario.testing.prep_share
         return m.time_share * (1.0 - prep * self.schools.punished)
 
@@ -161,7 +161,7 @@ class TutorialNetworkModel(mesa.Model):
         t.practice[teachers] = np.maximum(t.practice[teachers], np.float32(practice))
         self.schools.ever_adopted[t.school[teachers]] = True
 
-    def log_event(self, kind: str) -> None:
+    def log_event(self, kind: EventKind) -> None:
         self.events_log.append((self.steps, self.calendar_year(), kind))
 
     # ------------------------------------------------------------------ agents
@@ -202,7 +202,7 @@ class TutorialNetworkModel(mesa.Model):
             pool = np.flatnonzero(np.isin(states, chosen_states))
         seeds = self.rng.choice(pool, size=min(mv.seed_schools, pool.size), replace=False)
         teachers = np.flatnonzero(np.isin(self.teachers.school, seeds))
-        self.enrol(teachers, VOLUNTARY, self.params.model.practice.join_voluntary)
+        self.enrol(teachers, Origin.VOLUNTARY, self.params.behaviour.practice.join_voluntary)
 
     def _make_handles(self, handles_max: int) -> None:
         self._on_demand: dict[int, Student] = {}

@@ -13,7 +13,10 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, Literal, get_args, get_origin, get_type_hints
+
+from sim.kinds import EventKind
 
 
 class ConfigError(ValueError):
@@ -73,7 +76,7 @@ class SystemParams:
     network: NetworkParams = field()
 
 
-# --------------------------------------------------------------------------- model
+# --------------------------------------------------------------------------- behaviour
 @dataclass(frozen=True)
 class CatalogueParams:
     topics: int = spec(1, 8, "temas in the curriculum catalogue (bit mask, so ≤ 8)")
@@ -127,7 +130,7 @@ class DiffusionParams:
 @dataclass(frozen=True)
 class SupervisionParams:
     protect: float = prob("initial share of supervisors who protect innovation")
-    model: float = prob("initial share who model the practice")
+    models_practice: float = prob("initial share who model the practice")
     leeway: float = prob("room a supervisor has to shelter schools from rules")
     capacity: int = spec(0, 1000, "coaching visits a supervisor makes per month")
     block: float = prob("how much an enforcing supervisor without leeway blocks joining")
@@ -152,7 +155,7 @@ class AssessmentParams:
 
 
 @dataclass(frozen=True)
-class ModelParams:
+class BehaviourParams:
     steps_per_year: int = spec(1, 365, "one step is one month of school time")
     base_admin_load: float = prob("paperwork every teacher carries")
     school_genuine_share: float = prob("share of a school's adopters in genuine practice")
@@ -203,12 +206,13 @@ class TestingParams:
 @dataclass(frozen=True)
 class EventParams:
     year: float = nonneg("years after the start when the opportunity opens")
-    kind: Literal["leader_joins_ministry", "deputy_visit", "ministry_pilot"] = about(
-        "which opportunity"
-    )
+    kind: EventKind = about("which opportunity")
     coaches: int = spec(0, 1_000_000, "movement coaches the opening adds")
     pace: float = nonneg("schools per year the pilot it opens invites")
     target: int = spec(0, None, "schools that pilot invites in all")
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", EventKind(self.kind))  # also when built from code
 
 
 @dataclass(frozen=True)
@@ -230,13 +234,13 @@ class Params:
     """Everything one run needs besides its seed."""
 
     system: SystemParams = field()
-    model: ModelParams = field()
+    behaviour: BehaviourParams = field()
     scenario: ScenarioParams = field()
     years: float = spec(0.0, 200.0, "simulated years")
 
     @property
     def steps(self) -> int:
-        return round(self.years * self.model.steps_per_year)
+        return round(self.years * self.behaviour.steps_per_year)
 
 
 # --------------------------------------------------------------------------- building
@@ -266,6 +270,13 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field | None, key: str) -> An
         if not isinstance(value, (list, tuple)):
             raise ConfigError(f"{key}: expected a list, got {value!r}")
         return [_convert(v, item, f, f"{key}[{i}]") for i, v in enumerate(value)]
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        allowed = [m.value for m in hint]
+        if value not in allowed:
+            raise ConfigError(
+                f"{key}: {value!r} is not allowed; choose one of {', '.join(map(str, allowed))}"
+            )
+        return hint(value)
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, key)
     if hint is bool:
@@ -315,8 +326,8 @@ def _build(cls: type, data: Any, prefix: str) -> Any:
 
 
 def build_params(config: Mapping[str, Any]) -> Params:
-    """Params from a plain mapping (an OmegaConf container) of system, model, scenario, years."""
-    wanted = {k: config[k] for k in ("system", "model", "scenario", "years") if k in config}
+    """Params from a plain mapping (an OmegaConf container): system, behaviour, scenario, years."""
+    wanted = {k: config[k] for k in ("system", "behaviour", "scenario", "years") if k in config}
     params = _build(Params, wanted, "")
     check_consistency(params)
     return params
@@ -324,13 +335,13 @@ def build_params(config: Mapping[str, Any]) -> Params:
 
 def check_consistency(params: Params) -> None:
     """Cross-field rules a range alone cannot express."""
-    sys_, model, scen = params.system, params.model, params.scenario
+    sys_, behaviour, scen = params.system, params.behaviour, params.scenario
     shares = sum(t.share for t in sys_.school_types)
     if not sys_.school_types or abs(shares - 1.0) > 1e-6:
         raise ConfigError(f"system.school_types: shares must add up to 1, they add up to {shares}")
     for pair_key, pair in [
         ("system.schools_per_zone", sys_.schools_per_zone),
-        ("model.catalogue.teacher_topics", model.catalogue.teacher_topics),
+        ("behaviour.catalogue.teacher_topics", behaviour.catalogue.teacher_topics),
         *[
             (f"system.school_types[{i}].teachers", t.teachers)
             for i, t in enumerate(sys_.school_types)
@@ -342,15 +353,19 @@ def check_consistency(params: Params) -> None:
     ]:
         if len(pair) != 2 or pair[0] > pair[1]:
             raise ConfigError(f"{pair_key}: expected [min, max] with min ≤ max, got {pair}")
-    if model.catalogue.teacher_topics[1] > model.catalogue.topics:
+    if behaviour.catalogue.teacher_topics[1] > behaviour.catalogue.topics:
         raise ConfigError(
-            f"model.catalogue.teacher_topics: max {model.catalogue.teacher_topics[1]} exceeds "
-            f"model.catalogue.topics={model.catalogue.topics}"
+            f"behaviour.catalogue.teacher_topics: max {behaviour.catalogue.teacher_topics[1]} "
+            f"exceeds behaviour.catalogue.topics={behaviour.catalogue.topics}"
         )
-    if model.assessment.good > model.assessment.excellent:
-        raise ConfigError("model.assessment.good: must not exceed model.assessment.excellent")
-    if model.supervision.protect + model.supervision.model > 1.0:
-        raise ConfigError("model.supervision.protect + model: initial stance shares exceed 1")
+    if behaviour.assessment.good > behaviour.assessment.excellent:
+        raise ConfigError(
+            "behaviour.assessment.good: must not exceed behaviour.assessment.excellent"
+        )
+    if behaviour.supervision.protect + behaviour.supervision.models_practice > 1.0:
+        raise ConfigError(
+            "behaviour.supervision.protect + models_practice: initial stance shares exceed 1"
+        )
     max_schools = max_school_count(sys_)
     if scen.mandate.target > max_schools:
         raise ConfigError(

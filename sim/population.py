@@ -11,18 +11,6 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-# Adoption origin of a teacher.
-NONE, VOLUNTARY, MANDATE = 0, 1, 2
-ORIGINS = ("none", "voluntary", "mandate")
-
-# Supervisor stance: protects innovation, models the practice, or enforces paperwork.
-PROTECT, MODEL, ENFORCE = 0, 1, 2
-STANCES = ("protect", "model", "enforce")
-
-# School state shown to users.
-NOT_STARTED, GENUINE, SURFACE, LAPSED = 0, 1, 2, 3
-SCHOOL_STATES = ("not started", "genuine practice", "surface compliance", "lapsed")
-
 
 @dataclass
 class Arrays:
@@ -70,7 +58,7 @@ class Teachers(Arrays):
     motivation: np.ndarray  # float32 in [0,1]
     motivation0: np.ndarray  # float32: the teacher's own resting level
     adopted: np.ndarray  # bool: formally runs tutorial networks
-    origin: np.ndarray  # int8: NONE, VOLUNTARY or MANDATE
+    origin: np.ndarray  # int8: an Origin (sim.kinds)
     ever_adopted: np.ndarray  # bool
     admin_load: np.ndarray  # float32 in [0,1]: share of time on paperwork this step
 
@@ -90,7 +78,7 @@ class Supervisors(Arrays):
     """One zone supervisor (with the zone's coaches) per zone."""
 
     zone: np.ndarray  # int32
-    stance: np.ndarray  # int8: PROTECT, MODEL, ENFORCE
+    stance: np.ndarray  # int8: a Stance (sim.kinds)
     leeway: np.ndarray  # float32 in [0,1]
     capacity: np.ndarray  # int32 coaching visits per month
     load: np.ndarray  # float32: adopters to follow / what one supervisor can follow

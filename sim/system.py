@@ -7,18 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from sim.params import ModelParams, SystemParams
-from sim.population import (
-    ENFORCE,
-    MODEL,
-    NONE,
-    PROTECT,
-    Hierarchy,
-    Schools,
-    Students,
-    Supervisors,
-    Teachers,
-)
+from sim.kinds import Origin, Stance
+from sim.params import BehaviourParams, SystemParams
+from sim.population import Hierarchy, Schools, Students, Supervisors, Teachers
 
 
 @dataclass
@@ -93,7 +84,7 @@ def random_topic_masks(
     return (chosen * weights).sum(axis=1).astype(np.uint8)
 
 
-def build_teachers(schools: Schools, m: ModelParams, rng: np.random.Generator) -> Teachers:
+def build_teachers(schools: Schools, m: BehaviourParams, rng: np.random.Generator) -> Teachers:
     school = np.repeat(np.arange(schools.zone.size, dtype=np.int32), schools.n_teachers)
     n = school.size
     mot = m.motivation
@@ -105,13 +96,13 @@ def build_teachers(schools: Schools, m: ModelParams, rng: np.random.Generator) -
         motivation=motivation0.astype(np.float32),
         motivation0=motivation0.astype(np.float32),
         adopted=np.zeros(n, dtype=bool),
-        origin=np.full(n, NONE, dtype=np.int8),
+        origin=np.full(n, Origin.NONE, dtype=np.int8),
         ever_adopted=np.zeros(n, dtype=bool),
         admin_load=np.full(n, m.base_admin_load, dtype=np.float32),
     )
 
 
-def build_students(schools: Schools, m: ModelParams, rng: np.random.Generator) -> Students:
+def build_students(schools: Schools, m: BehaviourParams, rng: np.random.Generator) -> Students:
     school = np.repeat(np.arange(schools.zone.size, dtype=np.int32), schools.n_students)
     n, k = school.size, m.catalogue.topics
     mastery = rng.standard_normal((k, n), dtype=np.float32)
@@ -128,10 +119,14 @@ def build_students(schools: Schools, m: ModelParams, rng: np.random.Generator) -
     )
 
 
-def build_supervisors(n_zones: int, m: ModelParams, rng: np.random.Generator) -> Supervisors:
+def build_supervisors(n_zones: int, m: BehaviourParams, rng: np.random.Generator) -> Supervisors:
     s = m.supervision
-    stance = rng.choice(3, size=n_zones, p=[s.protect, s.model, 1.0 - s.protect - s.model])
-    stance = np.select([stance == 0, stance == 1], [PROTECT, MODEL], ENFORCE).astype(np.int8)
+    stance = rng.choice(
+        3, size=n_zones, p=[s.protect, s.models_practice, 1.0 - s.protect - s.models_practice]
+    )
+    stance = np.select(
+        [stance == 0, stance == 1], [Stance.PROTECT, Stance.MODEL_PRACTICE], Stance.ENFORCE
+    ).astype(np.int8)
     return Supervisors(
         zone=np.arange(n_zones, dtype=np.int32),
         stance=stance,
@@ -172,7 +167,7 @@ def build_ties(
     return a
 
 
-def build_system(p: SystemParams, m: ModelParams, rng: np.random.Generator) -> SchoolSystem:
+def build_system(p: SystemParams, m: BehaviourParams, rng: np.random.Generator) -> SchoolSystem:
     hierarchy = build_hierarchy(p)
     n_zones = hierarchy.zone_region.size
     schools = build_schools(p, n_zones, rng)

@@ -32,7 +32,7 @@ def test_every_population_has_mesa_agents_reading_the_current_state():
     assert len(tutors) == int((model.students.tutor_of != 0).sum())
     tutor = next(iter(tutors))
     for k in tutor.tutor_of:
-        assert tutor.mastery[k] >= model.params.model.catalogue.demonstration_threshold
+        assert tutor.mastery[k] >= model.params.behaviour.catalogue.demonstration_threshold
 
 
 def test_datacollector_holds_one_row_per_step():

@@ -25,10 +25,10 @@ from seminar.picture import Picture, Scene, grid_shape, school_layout, school_li
 from seminar.plots import Plots
 from seminar.session import REVERSAL, SeminarRun
 from seminar.settings import LEVER, LEVERS, Settings
+from sim.kinds import SchoolState
 from sim.metrics import survival_after_reversal
 from sim.model import TutorialNetworkModel
 from sim.params import ConfigError, Params
-from sim.population import GENUINE, LAPSED, NOT_STARTED, SURFACE
 from sim.rules import motivation
 from sim.rules.mandate import cascade_depth
 
@@ -190,9 +190,9 @@ def test_dropping_out_note_names_whom_the_lapse_rule_can_drop():
     note = next(n for n in ex.explain(model) if n.topic == "Dropping out")
     assert f"{int(held.sum())} would drop out but the mandate holds them" in note.text
     # With certain lapses, exactly the teachers the note counts as free to go do go.
-    m = model.params.model
+    m = model.params.behaviour
     certain = dataclasses.replace(m, motivation=dataclasses.replace(m.motivation, lapse_rate=1.0))
-    model.params = dataclasses.replace(model.params, model=certain)
+    model.params = dataclasses.replace(model.params, behaviour=certain)
     adopted = model.teachers.adopted.copy()
     motivation.lapse(model)
     np.testing.assert_array_equal(adopted & ~model.teachers.adopted, free)
@@ -308,14 +308,25 @@ def test_the_picture_changes_with_the_schools_and_not_otherwise(seminar_model):
     layout = school_layout(m.hierarchy.zone_region, m.schools.zone, 2.4)
     picture = Picture(layout)
     links = school_links(m.ties, m.teachers.school, n)
-    states = np.full(n, NOT_STARTED, dtype=np.int8)
+    states = np.full(n, SchoolState.NOT_STARTED, dtype=np.int8)
     off = np.zeros(n, dtype=bool)
     scene = Scene(states, off, off, np.zeros(m.n_zones, dtype=bool), links)
     first = picture.render(scene)
     assert first.startswith(PNG)
     assert picture.render(scene) == first
     states2 = states.copy()
-    states2[:10] = [GENUINE, SURFACE, LAPSED, GENUINE, SURFACE, LAPSED, GENUINE, GENUINE, 1, 2]
+    states2[:10] = [
+        SchoolState.GENUINE,
+        SchoolState.SURFACE,
+        SchoolState.LAPSED,
+        SchoolState.GENUINE,
+        SchoolState.SURFACE,
+        SchoolState.LAPSED,
+        SchoolState.GENUINE,
+        SchoolState.GENUINE,
+        1,
+        2,
+    ]
     assert picture.render(dataclasses.replace(scene, states=states2)) != first
     assert picture.render(scene) == first  # nothing left over from the previous frame
 

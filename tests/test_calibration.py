@@ -58,14 +58,14 @@ def test_free_values_reach_the_parameters_the_model_runs_with():
     base = base_params(TINY_SEMINAR)
     values = {p.key: float(p.from_unit(np.array(0.25))) for p in FREE}
     params = with_values(base, values)
-    d = params.model.diffusion
-    assert d.spontaneous == pytest.approx(values["model.diffusion.spontaneous"])
-    assert d.imitation == pytest.approx(values["model.diffusion.imitation"])
-    assert d.demonstration_reach == pytest.approx(values["model.diffusion.demonstration_reach"])
+    d = params.behaviour.diffusion
+    assert d.spontaneous == pytest.approx(values["behaviour.diffusion.spontaneous"])
+    assert d.imitation == pytest.approx(values["behaviour.diffusion.imitation"])
+    assert d.demonstration_reach == pytest.approx(values["behaviour.diffusion.demonstration_reach"])
     pilot = pilot_event(params)
     assert pilot.target == round(values["calibration.pilot.target"])
     assert pilot.pace == pytest.approx(pilot.target / 2)  # two years, 2008–2010
-    assert params.model.tutoring == base.model.tutoring  # nothing else moves
+    assert params.behaviour.tutoring == base.behaviour.tutoring  # nothing else moves
 
 
 @pytest.mark.parametrize("p", FREE, ids=lambda p: p.key)
@@ -153,12 +153,12 @@ def test_tiny_mode_writes_a_complete_calibration(tiny_run):
 
 def test_tiny_calibration_is_what_the_model_then_runs_with(tiny_run):
     doc = yaml.safe_load((tiny_run / "historical.yaml").read_text())
-    d = doc["model"]["diffusion"]
+    d = doc["behaviour"]["diffusion"]
     pilot = doc["calibration"]["pilot"]
-    overrides = [f"model.diffusion.{k}={v}" for k, v in d.items()]
+    overrides = [f"behaviour.diffusion.{k}={v}" for k, v in d.items()]
     overrides += [f"++calibration.pilot.{k}={v}" for k, v in pilot.items()]
     params = load_params(["scenario=historical", *TINY_SEMINAR, *overrides])
-    assert params.model.diffusion.imitation == d["imitation"]
+    assert params.behaviour.diffusion.imitation == d["imitation"]
     assert pilot_event(params).target == pilot["target"]
 
 
@@ -202,8 +202,8 @@ def test_committed_calibration_comes_from_the_script_and_the_scenario_reads_it()
     cal = doc["calibration"]
     assert cal["mode"] == "full" and cal["system"] == "historical" and cal["overrides"] == []
     params = load_params(["scenario=historical"])
-    for key, value in doc["model"]["diffusion"].items():
-        assert getattr(params.model.diffusion, key) == value
+    for key, value in doc["behaviour"]["diffusion"].items():
+        assert getattr(params.behaviour.diffusion, key) == value
     pilot = pilot_event(params)
     assert (pilot.target, pilot.pace) == (cal["pilot"]["target"], cal["pilot"]["pace"])
     by_key = {row["key"]: row for row in cal["parameters"]}

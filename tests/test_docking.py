@@ -83,7 +83,7 @@ def test_reference_is_reproducible_and_seed_dependent():
 def test_reference_keeps_school_sizes_through_teacher_turnover():
     """Movers swap places: every school keeps its number of teachers, and each teacher is on
     exactly one school's list (a bookkeeping bug here would silently change exposure)."""
-    params = load_params(["scenario=hybrid", "years=2", "model.turnover.teacher_rate=0.9"])
+    params = load_params(["scenario=hybrid", "years=2", "behaviour.turnover.teacher_rate=0.9"])
     model = ReferenceModel(params, seed=3)
     for _ in range(params.steps):
         model.step()

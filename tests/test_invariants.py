@@ -48,9 +48,9 @@ def run(request):
                 "tutors_mastered": all(
                     (
                         st.mastery[k, (st.tutor_of >> k) & 1 == 1]
-                        >= model.params.model.catalogue.demonstration_threshold
+                        >= model.params.behaviour.catalogue.demonstration_threshold
                     ).all()
-                    for k in range(model.params.model.catalogue.topics)
+                    for k in range(model.params.behaviour.catalogue.topics)
                 ),
                 "origin_when_adopted": (t.origin[t.adopted] != 0).all(),
                 "ever_when_adopted": t.ever_adopted[t.adopted].all(),

@@ -40,16 +40,16 @@ BASS = (
     "scenario=voluntary",
     "system.network.kind=well_mixed",
     "scenario.movement.seed_schools=0",
-    f"model.diffusion.spontaneous={P}",
-    f"model.diffusion.imitation={Q}",
-    "model.diffusion.demonstration_reach=0",
-    "model.diffusion.motivation_gate=false",
-    "model.supervision.protect=0",
-    "model.supervision.model=1",
-    "model.supervision.drift_rate=0",
-    "model.motivation.lapse_rate=0",
-    "model.practice.decay=0",
-    "model.turnover.teacher_rate=0",
+    f"behaviour.diffusion.spontaneous={P}",
+    f"behaviour.diffusion.imitation={Q}",
+    "behaviour.diffusion.demonstration_reach=0",
+    "behaviour.diffusion.motivation_gate=false",
+    "behaviour.supervision.protect=0",
+    "behaviour.supervision.models_practice=1",
+    "behaviour.supervision.drift_rate=0",
+    "behaviour.motivation.lapse_rate=0",
+    "behaviour.practice.decay=0",
+    "behaviour.turnover.teacher_rate=0",
     f"years={MONTHS / 12}",
 )
 
@@ -106,16 +106,19 @@ def test_the_recursion_check_catches_a_wrong_imitation_rate(bass_runs):
 
 
 # ---------------------------------------------------------------------------- no tutors
-NO_TUTORS = ("model.tutoring.tutees_per_teacher=0", "model.tutoring.tutees_per_student_tutor=0")
+NO_TUTORS = (
+    "behaviour.tutoring.tutees_per_teacher=0",
+    "behaviour.tutoring.tutees_per_student_tutor=0",
+)
 MONTHS_IN_A_SCHOOL_YEAR = 11  # before the first cohort graduates and fresh students enter
 
 
 def conventional_only(model: TutorialNetworkModel, mastery: np.ndarray, months: int) -> np.ndarray:
     """Mastery after `months` whole-class lessons alone, as the default culture teaches."""
-    rate = np.float32(model.params.model.tutoring.conventional_rate)
+    rate = np.float32(model.params.behaviour.tutoring.conventional_rate)
     out = mastery.copy()
     for step in range(1, months + 1):
-        row = out[step % model.params.model.catalogue.topics]
+        row = out[step % model.params.behaviour.catalogue.topics]
         row *= 1 - rate
         row += rate
     return out

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from helpers import make_model
 
+from sim.kinds import Origin, SchoolState, Stance
 from sim.metrics import genuine_teachers, school_states
 from sim.params import EventParams
-from sim.population import ENFORCE, GENUINE, MANDATE, MODEL, PROTECT, SURFACE, VOLUNTARY
 from sim.rules import (
     coaching,
     diffusion,
@@ -22,7 +22,7 @@ from sim.rules import (
 )
 
 
-def adopt_school(model, school: int, practice: float, origin: int = VOLUNTARY) -> np.ndarray:
+def adopt_school(model, school: int, practice: float, origin: int = Origin.VOLUNTARY) -> np.ndarray:
     teachers = np.flatnonzero(model.teachers.school == school)
     model.enrol(teachers, origin, practice)
     return teachers
@@ -68,7 +68,7 @@ def test_a_learner_chooses_the_most_interesting_offered_tema_not_yet_mastered():
 
 
 def test_demonstration_makes_the_learner_a_tutor_of_that_tema_only_once_mastered():
-    model = make_model("model.catalogue.demonstration_threshold=0.5")
+    model = make_model("behaviour.catalogue.demonstration_threshold=0.5")
     clear_adoption(model)
     adopt_school(model, 0, practice=1.0)
     for _ in range(24):
@@ -76,7 +76,7 @@ def test_demonstration_makes_the_learner_a_tutor_of_that_tema_only_once_mastered
     st = model.students
     tutors = np.flatnonzero(st.tutor_of)
     assert tutors.size > 0, "faithful tutoring for two years produced no demonstration"
-    for k in range(model.params.model.catalogue.topics):
+    for k in range(model.params.behaviour.catalogue.topics):
         can_tutor = (st.tutor_of >> k) & 1 == 1
         assert (st.mastery[k, can_tutor] >= 0.5).all()
 
@@ -84,7 +84,7 @@ def test_demonstration_makes_the_learner_a_tutor_of_that_tema_only_once_mastered
 def test_surface_practice_teaches_less_than_genuine_practice():
     gains = {}
     for practice in (0.2, 0.9):
-        model = make_model("model.tutoring.conventional_rate=0.0")
+        model = make_model("behaviour.tutoring.conventional_rate=0.0")
         clear_adoption(model)
         for school in range(0, model.schools.zone.size, 2):
             adopt_school(model, school, practice=practice)
@@ -96,7 +96,7 @@ def test_surface_practice_teaches_less_than_genuine_practice():
 
 
 def test_without_tutors_nothing_is_learnt_beyond_the_whole_class_lesson():
-    model = make_model("model.tutoring.conventional_rate=0.0")
+    model = make_model("behaviour.tutoring.conventional_rate=0.0")
     clear_adoption(model)
     before = model.students.mastery.copy()
     for _ in range(6):
@@ -105,7 +105,9 @@ def test_without_tutors_nothing_is_learnt_beyond_the_whole_class_lesson():
 
 
 def test_test_preparation_in_punished_schools_slows_tutorial_learning():
-    model = make_model("scenario.testing.prep_share=1.0", "model.tutoring.conventional_rate=0.0")
+    model = make_model(
+        "scenario.testing.prep_share=1.0", "behaviour.tutoring.conventional_rate=0.0"
+    )
     clear_adoption(model)
     for school in (0, 1):
         adopt_school(model, school, practice=1.0)
@@ -154,7 +156,7 @@ def test_excess_paperwork_erodes_motivation_and_engaged_students_restore_it():
 
 
 def test_required_teachers_do_not_lapse_but_surface_adopters_do_once_free():
-    model = make_model("scenario=mandated", "model.motivation.lapse_rate=1.0")
+    model = make_model("scenario=mandated", "behaviour.motivation.lapse_rate=1.0")
     model.schools.mandated[:10] = True
     mandate.require_adoption(model)
     required = model.required_teachers()
@@ -169,9 +171,13 @@ def test_required_teachers_do_not_lapse_but_surface_adopters_do_once_free():
 
 # ---------------------------------------------------------------- diffusion and supervision
 def test_enforcing_supervisor_without_leeway_blocks_joining_and_protector_opens_door():
-    model = make_model("model.supervision.block=1.0", "model.supervision.leeway=0.0")
+    model = make_model("behaviour.supervision.block=1.0", "behaviour.supervision.leeway=0.0")
     sup = model.supervisors
-    sup.stance[0], sup.stance[1], sup.stance[2] = ENFORCE, PROTECT, MODEL
+    sup.stance[0], sup.stance[1], sup.stance[2] = (
+        Stance.ENFORCE,
+        Stance.PROTECT,
+        Stance.MODEL_PRACTICE,
+    )
     open_ = diffusion.supervisor_openness(model)
     zone = model.schools.zone
     assert (open_[zone == 0] == 0).all()
@@ -184,7 +190,7 @@ def test_contacts_in_genuine_practice_recruit_more_than_none():
     joined = []
     for share in (0.0, 1.0):
         model = make_model(
-            "model.diffusion.spontaneous=0.0", "model.diffusion.demonstration_reach=0.0"
+            "behaviour.diffusion.spontaneous=0.0", "behaviour.diffusion.demonstration_reach=0.0"
         )
         clear_adoption(model)
         model.exposure = np.full(model.teachers.school.size, share, dtype=np.float32)
@@ -197,15 +203,15 @@ def test_overloaded_supervisors_drift_to_format_checking_unless_leeway_protects(
     drifted = {}
     for leeway in (0.0, 1.0):
         model = make_model(
-            f"model.supervision.leeway={leeway}",
-            "model.supervision.drift_rate=1.0",
-            "model.supervision.load_per_supervisor=1",
+            f"behaviour.supervision.leeway={leeway}",
+            "behaviour.supervision.drift_rate=1.0",
+            "behaviour.supervision.load_per_supervisor=1",
         )
-        model.supervisors.stance[:] = MODEL
+        model.supervisors.stance[:] = Stance.MODEL_PRACTICE
         model.teachers.adopted[:] = True
         supervision.measure_load(model)
         supervision.drift_to_formats(model)
-        drifted[leeway] = int((model.supervisors.stance == ENFORCE).sum())
+        drifted[leeway] = int((model.supervisors.stance == Stance.ENFORCE).sum())
     assert drifted[1.0] == 0 and drifted[0.0] == model.n_zones
 
 
@@ -243,10 +249,10 @@ def test_coach_visits_are_limited_by_capacity():
     model = make_model(
         "scenario.movement.coaches=1",
         "scenario.movement.coach_capacity=10",
-        "model.supervision.capacity=0",
+        "behaviour.supervision.capacity=0",
     )
     model.teachers.adopted[:] = True
-    model.teachers.origin[:] = VOLUNTARY
+    model.teachers.origin[:] = Origin.VOLUNTARY
     visits = [
         coaching.visit(model, np.flatnonzero(model.teachers.adopted), 10).size for _ in range(200)
     ]
@@ -256,7 +262,7 @@ def test_coach_visits_are_limited_by_capacity():
 
 
 def test_coaching_raises_practice_of_the_visited():
-    model = make_model("scenario.movement.coaches=1000", "model.practice.decay=0.0")
+    model = make_model("scenario.movement.coaches=1000", "behaviour.practice.decay=0.0")
     clear_adoption(model)
     teachers = adopt_school(model, 0, practice=0.2)
     coaching.teach_practice(model)
@@ -301,11 +307,11 @@ def test_reversal_withdraws_mandate_shelter_and_ministry_coaches():
 
 # ---------------------------------------------------------------- turnover
 def test_turnover_keeps_school_sizes_and_volunteers_carry_the_practice():
-    model = make_model("model.turnover.teacher_rate=0.9")
+    model = make_model("behaviour.turnover.teacher_rate=0.9")
     sizes = np.bincount(model.teachers.school, minlength=model.schools.zone.size)
     volunteers = np.flatnonzero(model.teachers.adopted)
     mandated_school = 100
-    forced = adopt_school(model, mandated_school, practice=0.1, origin=MANDATE)
+    forced = adopt_school(model, mandated_school, practice=0.1, origin=Origin.MANDATE)
     model.schools.mandated[mandated_school] = True
     for _ in range(12):
         turnover.move_teachers(model)
@@ -319,8 +325,8 @@ def test_each_year_one_cohort_graduates_and_new_students_arrive_knowing_no_tema(
     model = make_model()
     st = model.students
     st.tutor_of[:] = 1
-    leaving = st.grade == model.params.model.turnover.cohort_years - 1
-    model.steps = model.params.model.steps_per_year
+    leaving = st.grade == model.params.behaviour.turnover.cohort_years - 1
+    model.steps = model.params.behaviour.steps_per_year
     turnover.graduate_cohort(model)
     assert (st.tutor_of[leaving] == 0).all() and (st.tutor_of[~leaving] == 1).all()
     assert (st.grade[leaving] == 0).all()
@@ -328,14 +334,14 @@ def test_each_year_one_cohort_graduates_and_new_students_arrive_knowing_no_tema(
 
 # ---------------------------------------------------------------- classification
 def test_school_states_follow_their_teachers():
-    model = make_model("model.practice.genuine_threshold=0.5")
+    model = make_model("behaviour.practice.genuine_threshold=0.5")
     clear_adoption(model)
     adopt_school(model, 0, practice=0.9)
     adopt_school(model, 1, practice=0.1)
     adopt_school(model, 2, practice=0.9)
     model.teachers.adopted[model.teachers.school == 2] = False
     states = school_states(model)
-    assert states[0] == GENUINE and states[1] == SURFACE
+    assert states[0] == SchoolState.GENUINE and states[1] == SchoolState.SURFACE
     assert states[2] == 3  # lapsed
     assert states[3] == 0  # not started
     genuine = genuine_teachers(model)

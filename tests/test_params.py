@@ -17,11 +17,14 @@ from sim.params import ConfigError, Params, build_params, describe
     [
         (["scenario=nope"], "unknown scenario 'nope'; allowed: historical, hybrid, mandated"),
         (["system=planet"], "unknown system 'planet'; allowed: "),
-        (["model.tutoring.rat=0.1"], "unknown key 'model.tutoring.rat'"),
-        (["+model.tutoring.rat=0.1"], "unknown key 'model.tutoring.rat'; allowed keys here:"),
+        (["behaviour.tutoring.rat=0.1"], "unknown key 'behaviour.tutoring.rat'"),
         (
-            ["model.tutoring.rate=1.5"],
-            "model.tutoring.rate: 1.5 is out of range; allowed: a number in [0.0, 1.0]",
+            ["+behaviour.tutoring.rat=0.1"],
+            "unknown key 'behaviour.tutoring.rat'; allowed keys here:",
+        ),
+        (
+            ["behaviour.tutoring.rate=1.5"],
+            "behaviour.tutoring.rate: 1.5 is out of range; allowed: a number in [0.0, 1.0]",
         ),
         (
             ["scenario=mandated", "scenario.mandate.pace=-3"],
@@ -36,10 +39,10 @@ from sim.params import ConfigError, Params, build_params, describe
             "scenario.mandate.coaching: 'lecture' is not allowed; choose one of cascade, nodes",
         ),
         (["years=many"], "years: expected a number in [0.0, 200.0], got 'many'"),
-        (["model.catalogue.topics=9"], "model.catalogue.topics: 9 is out of range"),
+        (["behaviour.catalogue.topics=9"], "behaviour.catalogue.topics: 9 is out of range"),
         (
-            ["model.turnover.cohort_years=1.5"],
-            "model.turnover.cohort_years: expected a whole number",
+            ["behaviour.turnover.cohort_years=1.5"],
+            "behaviour.turnover.cohort_years: expected a whole number",
         ),
     ],
 )
@@ -53,11 +56,11 @@ def test_bad_input_is_refused_in_one_line_naming_the_key(overrides, expected):
 
 def test_a_missing_key_is_refused():
     cfg = OmegaConf.to_container(compose_config([]), resolve=True)
-    del cfg["model"]["tutoring"]["rate"]
-    with pytest.raises(ConfigError, match=r"missing key 'model\.tutoring\.rate'"):
+    del cfg["behaviour"]["tutoring"]["rate"]
+    with pytest.raises(ConfigError, match=r"missing key 'behaviour\.tutoring\.rate'"):
         build_params(cfg)
-    with pytest.raises(ConfigError, match=r"missing key 'model\.tutoring\.rate'"):
-        load_params(["~model.tutoring.rate"])
+    with pytest.raises(ConfigError, match=r"missing key 'behaviour\.tutoring\.rate'"):
+        load_params(["~behaviour.tutoring.rate"])
 
 
 def test_school_type_shares_must_add_up_to_one():
@@ -76,10 +79,10 @@ def test_every_parameter_has_a_range_or_a_type_and_the_yaml_sets_all_of_them():
     """configs/ is the single source: the dataclasses carry no defaults."""
     for f in dataclasses.fields(Params):
         assert f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    model_yaml = yaml.safe_load((CONFIG_DIR / "model" / "default.yaml").read_text())
-    keys = {k for k, _, _ in describe() if k.startswith("model.")}
+    model_yaml = yaml.safe_load((CONFIG_DIR / "behaviour" / "default.yaml").read_text())
+    keys = {k for k, _, _ in describe() if k.startswith("behaviour.")}
 
-    def leaves(d, prefix="model."):
+    def leaves(d, prefix="behaviour."):
         for k, v in d.items():
             if isinstance(v, dict):
                 yield from leaves(v, f"{prefix}{k}.")
@@ -91,7 +94,7 @@ def test_every_parameter_has_a_range_or_a_type_and_the_yaml_sets_all_of_them():
 
 def test_time_unit_is_a_month():
     p = load_params([])
-    assert p.model.steps_per_year == 12
+    assert p.behaviour.steps_per_year == 12
     assert p.steps == round(p.years * 12)
 
 

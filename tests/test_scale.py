@@ -78,7 +78,7 @@ def test_snapshots_hold_every_agent_at_the_chosen_steps(tmp_path):
     assert set(students["step"].astype(int)) == {0, 4}
     at_4 = students[students["step"].astype(int) == 4].sort_values("student")
     assert len(at_4) == again.students.school.size
-    for k in range(params.model.catalogue.topics):
+    for k in range(params.behaviour.catalogue.topics):
         assert np.array_equal(at_4[f"mastery_{k}"].to_numpy(), again.students.mastery[k])
     teachers = pd.read_parquet(tmp_path / "population=teachers", filters=[("step", "=", 4)])
     assert np.array_equal(teachers.sort_values("teacher")["adopted"], again.teachers.adopted)
@@ -188,7 +188,7 @@ def _array_tutoring(model: TutorialNetworkModel) -> None:
     sim.rules.tutoring replaced, kept here as their oracle."""
     from sim.rules.tutoring import conventional_lesson, demonstrate, school_fidelity
 
-    m, s, st, t = model.params.model, model.schools, model.students, model.teachers
+    m, s, st, t = model.params.behaviour, model.schools, model.students, model.teachers
     s.demonstrations[:] = 0
     s.engagement[:] = 0.0
     conventional_lesson(model)

@@ -1,6 +1,6 @@
 """Morris screening and Sobol indices find what drives an outcome, and nothing where nothing can.
 
-``model.assessment.excellent`` only sets where the test's top level starts: it is read by the
+``behaviour.assessment.excellent`` only sets where the test's top level starts: it is read by the
 metrics, never by the dynamics. With the same seeds at every sample point (common random
 numbers) its elementary effects on the number of genuine schools are exactly zero, and so is its
 Sobol total index; the imitation hazard must show an effect. Small samples (two simulated years,
@@ -18,9 +18,9 @@ from experiments import plan
 from sim.params import ConfigError
 
 PARAMETERS = {
-    "model.diffusion.imitation": [0.05, 0.4],
-    "model.practice.coach_rate": [0.075, 0.3],
-    "model.assessment.excellent": [0.7, 0.9],
+    "behaviour.diffusion.imitation": [0.05, 0.4],
+    "behaviour.practice.coach_rate": [0.075, 0.3],
+    "behaviour.assessment.excellent": [0.7, 0.9],
 }
 
 
@@ -45,10 +45,10 @@ def test_morris_and_sobol_rank_a_driver_above_a_parameter_that_cannot_act(tmp_pa
     morris = tables["morris"].set_index("parameter")
     sobol = tables["sobol"].set_index("parameter")
     assert list(morris.index) == list(PARAMETERS)
-    assert morris.loc["model.assessment.excellent", "mu_star"] == 0.0
-    assert morris.loc["model.diffusion.imitation", "mu_star"] > 0.0
-    assert sobol.loc["model.assessment.excellent", "ST"] == pytest.approx(0.0, abs=1e-12)
-    assert sobol.loc["model.diffusion.imitation", "ST"] > 0.05
+    assert morris.loc["behaviour.assessment.excellent", "mu_star"] == 0.0
+    assert morris.loc["behaviour.diffusion.imitation", "mu_star"] > 0.0
+    assert sobol.loc["behaviour.assessment.excellent", "ST"] == pytest.approx(0.0, abs=1e-12)
+    assert sobol.loc["behaviour.diffusion.imitation", "ST"] > 0.05
     # Stored for the report, and the same again from the same seeds.
     stored = sensitivity.load(tmp_path)
     assert set(stored) == {"morris", "sobol"}
@@ -59,10 +59,14 @@ def test_morris_and_sobol_rank_a_driver_above_a_parameter_that_cannot_act(tmp_pa
 @pytest.mark.parametrize(
     ("parameters", "outcome", "names"),
     [
-        ({"model.diffusion.speed": [0.1, 0.2]}, "final_schools_genuine", "model.diffusion.speed"),
-        ({"model.diffusion.imitation": [0.5, 1.5]}, "final_schools_genuine", "out of range"),
-        ({"model.diffusion.imitation": [0.3, 0.1]}, "final_schools_genuine", "low < high"),
-        ({"model.diffusion.imitation": [0.1, 0.3]}, "happiness", "outcome 'happiness'"),
+        (
+            {"behaviour.diffusion.speed": [0.1, 0.2]},
+            "final_schools_genuine",
+            "behaviour.diffusion.speed",
+        ),
+        ({"behaviour.diffusion.imitation": [0.5, 1.5]}, "final_schools_genuine", "out of range"),
+        ({"behaviour.diffusion.imitation": [0.3, 0.1]}, "final_schools_genuine", "low < high"),
+        ({"behaviour.diffusion.imitation": [0.1, 0.3]}, "happiness", "outcome 'happiness'"),
     ],
 )
 def test_bad_sensitivity_settings_are_named_and_nothing_is_written(

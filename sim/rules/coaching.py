@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.population import MANDATE, MODEL, VOLUNTARY
+from sim.kinds import Origin, Stance
 from sim.rules.mandate import cascade_depth, handoff_retention
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def teach_practice(model: TutorialNetworkModel) -> None:
     t = model.teachers
-    p = model.params.model.practice
+    p = model.params.behaviour.practice
     gain = np.zeros(t.school.size, dtype=np.float32)
     capacity = zone_supervisor_visits(model, gain)
     for eligible, visits, quality in coach_pools(model):
@@ -31,7 +31,7 @@ def teach_practice(model: TutorialNetworkModel) -> None:
     demand = int(t.adopted.sum())
     model.coach_load = demand / capacity if capacity else (np.inf if demand else 0.0)
     adopted = t.adopted
-    tutorial_time = model.tutorial_time()[t.school] / model.params.model.tutoring.time_share
+    tutorial_time = model.tutorial_time()[t.school] / model.params.behaviour.tutoring.time_share
     gain += adopted * p.peer_rate * model.exposure
     gain += adopted * p.self_rate * t.motivation * tutorial_time
     loss = p.decay * t.practice * np.where(adopted, 1.0 - t.motivation, 1.0)
@@ -46,13 +46,13 @@ def coach_pools(model: TutorialNetworkModel) -> list[tuple[np.ndarray, int, floa
     mv = model.params.scenario.movement
     movement_coaches = (mv.coaches if model.movement_active else 0) + model.ministry_coaches
     if movement_coaches:
-        volunteers = np.flatnonzero(t.adopted & (t.origin == VOLUNTARY))
+        volunteers = np.flatnonzero(t.adopted & (t.origin == Origin.VOLUNTARY))
         pools.append((volunteers, movement_coaches * mv.coach_capacity, 1.0))
     # The ministry's coaches serve mandated schools: until the mandate has reached one, they
     # are not yet part of anyone's coaching.
     if model.mandate_reaches_schools:
         m = model.params.scenario.mandate
-        required = np.flatnonzero(t.adopted & (t.origin == MANDATE))
+        required = np.flatnonzero(t.adopted & (t.origin == Origin.MANDATE))
         quality = handoff_retention(model) ** cascade_depth(model)
         pools.append((required, m.coaches * m.coach_capacity, quality))
     return pools
@@ -72,9 +72,9 @@ def zone_supervisor_visits(model: TutorialNetworkModel, gain: np.ndarray) -> int
     zone = model.schools.zone[t.school]
     adopted = np.flatnonzero(t.adopted)
     demand = np.bincount(zone[adopted], minlength=model.n_zones)
-    capacity = np.where(sup.stance == MODEL, sup.capacity, 0)
+    capacity = np.where(sup.stance == Stance.MODEL_PRACTICE, sup.capacity, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_zone = np.where(demand > 0, np.minimum(1.0, capacity / demand), 0.0)
     visited = adopted[model.rng.random(adopted.size) < p_zone[zone[adopted]]]
-    gain[visited] += model.params.model.practice.coach_rate
+    gain[visited] += model.params.behaviour.practice.coach_rate
     return int(capacity[demand > 0].sum())

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.population import ENFORCE, PROTECT, VOLUNTARY
+from sim.kinds import Origin, Stance
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -20,11 +20,11 @@ if TYPE_CHECKING:
 
 def supervisor_openness(model: TutorialNetworkModel) -> np.ndarray:
     """Per school: how far its zone supervisor lets teachers take up the practice."""
-    p = model.params.model.supervision
+    p = model.params.behaviour.supervision
     sup = model.supervisors
     per_zone = np.ones(model.n_zones, dtype=np.float32)
-    per_zone[sup.stance == PROTECT] += p.protect_boost
-    enforce = sup.stance == ENFORCE
+    per_zone[sup.stance == Stance.PROTECT] += p.protect_boost
+    enforce = sup.stance == Stance.ENFORCE
     per_zone[enforce] = 1.0 - p.block * (1.0 - sup.leeway[enforce])
     school = per_zone[model.schools.zone]
     # Pilot status shelters a school from an enforcing supervisor (brief: sheltered status).
@@ -33,7 +33,7 @@ def supervisor_openness(model: TutorialNetworkModel) -> np.ndarray:
 
 def joining_hazard(model: TutorialNetworkModel) -> np.ndarray:
     """Monthly hazard of volunteering, for every teacher."""
-    d = model.params.model.diffusion
+    d = model.params.behaviour.diffusion
     t = model.teachers
     outreach = d.spontaneous if model.movement_active else 0.0
     demonstrating = np.bincount(
@@ -60,4 +60,4 @@ def recruit_volunteers(model: TutorialNetworkModel) -> None:
     candidates = np.flatnonzero(~t.adopted)
     p_join = -np.expm1(-joining_hazard(model)[candidates])
     joiners = candidates[model.rng.random(candidates.size) < p_join]
-    model.enrol(joiners, VOLUNTARY, model.params.model.practice.join_voluntary)
+    model.enrol(joiners, Origin.VOLUNTARY, model.params.behaviour.practice.join_voluntary)

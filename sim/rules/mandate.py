@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from sim.population import MANDATE, VOLUNTARY
+from sim.kinds import Origin
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -51,7 +51,7 @@ def mandate_programme(model: TutorialNetworkModel) -> Programme | None:
         name="mandate",
         mode="mandate",
         start_step=model.step_of_year(m.start_year),
-        pace_per_step=m.pace / model.params.model.steps_per_year,
+        pace_per_step=m.pace / model.params.behaviour.steps_per_year,
         target=m.target,
         sheltered=model.params.scenario.sheltered,
     )
@@ -98,8 +98,8 @@ def invite(model: TutorialNetworkModel, schools: np.ndarray) -> None:
     """A pilot invites a school: its teachers who are motivated enough join as volunteers."""
     t = model.teachers
     at = np.flatnonzero(np.isin(t.school, schools) & ~t.adopted)
-    willing = at[t.motivation[at] >= model.params.model.motivation.lapse_threshold]
-    model.enrol(willing, VOLUNTARY, model.params.model.practice.join_voluntary)
+    willing = at[t.motivation[at] >= model.params.behaviour.motivation.lapse_threshold]
+    model.enrol(willing, Origin.VOLUNTARY, model.params.behaviour.practice.join_voluntary)
 
 
 def require_adoption(model: TutorialNetworkModel) -> None:
@@ -109,7 +109,7 @@ def require_adoption(model: TutorialNetworkModel) -> None:
     t = model.teachers
     required = model.schools.mandated[t.school] & ~t.adopted
     if required.any():
-        model.enrol(np.flatnonzero(required), MANDATE, training_dose(model))
+        model.enrol(np.flatnonzero(required), Origin.MANDATE, training_dose(model))
 
 
 def cascade_depth(model: TutorialNetworkModel) -> int:
@@ -129,6 +129,6 @@ def handoff_retention(model: TutorialNetworkModel) -> float:
 
 def training_dose(model: TutorialNetworkModel) -> float:
     """Practice a required teacher gets from training: a volunteer's, diluted per hand-off."""
-    return model.params.model.practice.join_voluntary * handoff_retention(model) ** cascade_depth(
+    return model.params.behaviour.practice.join_voluntary * handoff_retention(
         model
-    )
+    ) ** cascade_depth(model)

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.kinds import Stance
 from sim.metrics import genuine_teachers
-from sim.population import ENFORCE
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -26,7 +26,7 @@ def control(model: TutorialNetworkModel) -> np.ndarray:
     t = model.teachers
     sup = model.supervisors
     zone = model.schools.zone[t.school]
-    enforcing = (sup.stance[zone] == ENFORCE) * (1.0 - sup.leeway[zone])
+    enforcing = (sup.stance[zone] == Stance.ENFORCE) * (1.0 - sup.leeway[zone])
     mandated = model.params.scenario.mandate.control * model.required_teachers()
     return np.maximum(enforcing, mandated) * ~model.schools.sheltered[t.school]
 
@@ -42,11 +42,11 @@ def opposition(model: TutorialNetworkModel) -> np.ndarray:
 
 
 def update_motivation(model: TutorialNetworkModel) -> None:
-    p = model.params.model.motivation
+    p = model.params.behaviour.motivation
     t = model.teachers
     adopted = t.adopted
     pressure = model.params.scenario.testing.pressure * model.schools.punished[t.school]
-    excess_paperwork = t.admin_load - model.params.model.base_admin_load
+    excess_paperwork = t.admin_load - model.params.behaviour.base_admin_load
     delta = (
         p.reward * adopted * model.schools.engagement[t.school]
         - p.paperwork * excess_paperwork
@@ -62,7 +62,7 @@ def update_motivation(model: TutorialNetworkModel) -> None:
 def lapse(model: TutorialNetworkModel) -> None:
     """Adopters drop the practice when motivation is gone, or when they only ever had its
     formula and nobody requires it any more; a mandate in force keeps them on paper."""
-    p = model.params.model.motivation
+    p = model.params.behaviour.motivation
     t = model.teachers
     demotivated = t.motivation < p.lapse_threshold
     on_paper_only = ~genuine_teachers(model)

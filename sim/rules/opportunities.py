@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.kinds import EventKind
 from sim.rules.mandate import Programme
 
 if TYPE_CHECKING:
@@ -30,16 +31,16 @@ def open_opportunity(model: TutorialNetworkModel, event: EventParams) -> None:
     if model.reversed:
         return  # a withdrawn administration opens nothing
     model.log_event(event.kind)
-    if event.kind == "leader_joins_ministry":
+    if event.kind == EventKind.LEADER_JOINS_MINISTRY:
         model.ministry_coaches += event.coaches
         model.schools.sheltered |= model.school_adopted()
-    elif event.kind in ("deputy_visit", "ministry_pilot"):
+    elif event.kind.opens_pilot:
         model.programmes.append(
             Programme(
                 name="pilot",
                 mode="invite",
                 start_step=model.steps,
-                pace_per_step=event.pace / model.params.model.steps_per_year,
+                pace_per_step=event.pace / model.params.behaviour.steps_per_year,
                 target=event.target,
                 sheltered=True,
             )

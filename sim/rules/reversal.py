@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sim.kinds import EventKind
+
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
@@ -20,7 +22,7 @@ def withdraw_support(model: TutorialNetworkModel) -> None:
         return
     model.reversed = True
     model.reversal_step = model.steps
-    model.log_event("reversal")
+    model.log_event(EventKind.REVERSAL)
     for prog in model.programmes:
         prog.active = False
     model.schools.mandated[:] = False

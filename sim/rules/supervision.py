@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.population import ENFORCE, MODEL
+from sim.kinds import Stance
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -26,7 +26,7 @@ def update_supervision(model: TutorialNetworkModel) -> None:
 
 
 def measure_load(model: TutorialNetworkModel) -> None:
-    p = model.params.model.supervision
+    p = model.params.behaviour.supervision
     t = model.teachers
     zone = model.schools.zone[t.school]
     followed = np.bincount(zone, weights=t.adopted, minlength=model.n_zones)
@@ -34,33 +34,33 @@ def measure_load(model: TutorialNetworkModel) -> None:
 
 
 def drift_to_formats(model: TutorialNetworkModel) -> None:
-    p = model.params.model.supervision
+    p = model.params.behaviour.supervision
     sup = model.supervisors
     overload = np.maximum(sup.load - 1.0, 0.0)
     p_drift = p.drift_rate * overload * (1.0 - sup.leeway)
-    drift = (sup.stance != ENFORCE) & (model.rng.random(sup.stance.size) < p_drift)
-    sup.stance[drift] = ENFORCE
+    drift = (sup.stance != Stance.ENFORCE) & (model.rng.random(sup.stance.size) < p_drift)
+    sup.stance[drift] = Stance.ENFORCE
 
 
 def win_over(model: TutorialNetworkModel) -> None:
-    p = model.params.model.supervision
+    p = model.params.behaviour.supervision
     sup = model.supervisors
     demonstrating = np.bincount(
         model.schools.zone, weights=model.schools.demonstrations > 0, minlength=model.n_zones
     )
     p_convert = -np.expm1(-p.conversion_rate * demonstrating)
     # An overloaded supervisor has no time to visit demonstrations.
-    convert = (sup.stance == ENFORCE) & (sup.load <= 1.0)
+    convert = (sup.stance == Stance.ENFORCE) & (sup.load <= 1.0)
     convert &= model.rng.random(sup.stance.size) < p_convert
-    sup.stance[convert] = MODEL
+    sup.stance[convert] = Stance.MODEL_PRACTICE
 
 
 def assign_paperwork(model: TutorialNetworkModel) -> None:
     """Each teacher's administrative load: the base, an enforcing supervisor's, the mandate's."""
-    m = model.params.model
+    m = model.params.behaviour
     t = model.teachers
     sheltered = model.schools.sheltered[t.school]
-    enforcing = model.supervisors.stance[model.schools.zone[t.school]] == ENFORCE
+    enforcing = model.supervisors.stance[model.schools.zone[t.school]] == Stance.ENFORCE
     load = np.full(t.school.size, m.base_admin_load, dtype=np.float32)
     load += m.supervision.paperwork_load * (enforcing & ~sheltered)
     load += model.params.scenario.mandate.paperwork * (model.required_teachers() & ~sheltered)

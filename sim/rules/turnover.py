@@ -11,21 +11,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.population import MANDATE
+from sim.kinds import Origin
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
 
 def move_teachers(model: TutorialNetworkModel) -> None:
-    p = model.params.model
+    p = model.params.behaviour
     t = model.teachers
     monthly = 1.0 - (1.0 - p.turnover.teacher_rate) ** (1.0 / p.steps_per_year)
     movers = np.flatnonzero(model.rng.random(t.school.size) < monthly)
     if movers.size < 2:
         return
     t.school[movers] = t.school[model.rng.permutation(movers)]
-    left_mandate = movers[(t.origin[movers] == MANDATE) & ~model.schools.mandated[t.school[movers]]]
+    left_mandate = movers[
+        (t.origin[movers] == Origin.MANDATE) & ~model.schools.mandated[t.school[movers]]
+    ]
     t.adopted[left_mandate] = False
 
 
@@ -33,7 +35,7 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
     """At the end of the school year the oldest grade leaves and new students enter."""
     if not model.is_end_of_school_year():
         return
-    p = model.params.model
+    p = model.params.behaviour
     st = model.students
     st.grade += 1
     leaving = np.flatnonzero(st.grade >= p.turnover.cohort_years)

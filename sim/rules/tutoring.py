@@ -30,15 +30,17 @@ def tutor_students(model: TutorialNetworkModel) -> None:
     learners = model.students_of(practising)
     school = model.students.school[learners]
     teacher_slots, student_tutors = tutor_supply(model, learners, school)
-    supply = teacher_slots + model.params.model.tutoring.tutees_per_student_tutor * student_tutors
+    supply = (
+        teacher_slots + model.params.behaviour.tutoring.tutees_per_student_tutor * student_tutors
+    )
     choose_temas(model, learners, school, offered=supply > 0)
     inquire(model, learners, school, supply)
 
 
 def conventional_lesson(model: TutorialNetworkModel) -> None:
     """The month's tema taught to the whole class at one pace (the default culture)."""
-    k = model.steps % model.params.model.catalogue.topics
-    rate = np.float32(model.params.model.tutoring.conventional_rate)
+    k = model.steps % model.params.behaviour.catalogue.topics
+    rate = np.float32(model.params.behaviour.tutoring.conventional_rate)
     row = model.students.mastery[k]
     row *= 1 - rate
     row += rate
@@ -48,7 +50,7 @@ def tutor_supply(
     model: TutorialNetworkModel, learners: np.ndarray, school: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per [tema, school]: tutee slots offered by adopted teachers, and student tutors."""
-    m = model.params.model
+    m = model.params.behaviour
     topics, n_schools = m.catalogue.topics, model.schools.zone.size
     t = model.teachers
     adopters = np.flatnonzero(t.adopted)
@@ -67,7 +69,7 @@ def choose_temas(
 ) -> None:
     """Learners without a tema (or whose tema is no longer offered) choose by interest."""
     st = model.students
-    threshold = np.float32(model.params.model.catalogue.demonstration_threshold)
+    threshold = np.float32(model.params.behaviour.catalogue.demonstration_threshold)
     _choose(learners, school, st.tema, st.mastery, st.interest, offered, threshold)
 
 
@@ -85,7 +87,7 @@ def inquire(
     model: TutorialNetworkModel, learners: np.ndarray, school: np.ndarray, supply: np.ndarray
 ) -> None:
     """A month of inquiry for every learner with a tema; then the public demonstrations."""
-    m = model.params.model
+    m = model.params.behaviour
     st, s = model.students, model.schools
     demand = np.zeros(supply.shape, dtype=np.int64)
     _count_demand(learners, school, st.tema, demand)
