@@ -29,7 +29,7 @@ import pandas as pd
 from experiments.calibrate import CHECK, INTERVAL, OneLineParser
 from experiments.calibration_abc import weighted_quantile
 from experiments.calibration_sim import FREE, RECORD, base_params
-from experiments.store import write_atomic
+from runs.storage import write_atomic
 from sim.kinds import EventKind
 from sim.params import Params
 
@@ -59,10 +59,7 @@ def save(fig: plt.Figure, path: Path) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(buffer.getvalue())
-    tmp.replace(path)
+    write_atomic(path, buffer.getvalue())
     return path.name
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import stats
-from experiments.store import write_atomic
+from runs.storage import write_atomic
 
 PALETTE = plt.get_cmap("tab10").colors  # distinguishable for the common colour-vision deficits
 HEATMAP = "viridis"

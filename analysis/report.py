@@ -18,7 +18,7 @@ from omegaconf import OmegaConf
 
 from analysis import figures, sensitivity, stats
 from analysis.collect import Results
-from experiments.store import write_atomic
+from runs.storage import write_atomic
 
 REPORT = "report"
 SECTIONS = (

@@ -14,18 +14,23 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim import outcomes
+
 LEVEL = 0.95
 
-# Outcomes of the comparison table, with their labels (final values unless said otherwise).
+# Outcomes of the comparison table, labelled from the catalogue (sim.outcomes).
 OUTCOMES = {
-    "final_schools_genuine": "genuine schools",
-    "final_schools_surface": "surface schools",
-    "final_share_genuine_of_adopted": "genuine share of adopters",
-    "final_mastery_mean": "mean mastery",
-    "final_share_good_excellent": "good/excellent",
-    "final_motivation_mean": "motivation",
-    "mean_bureaucratization_index": "bureaucratization (mean)",
-    "survival_all": "survival after reversal",
+    name: outcomes.label(name)
+    for name in (
+        "final_schools_genuine",
+        "final_schools_surface",
+        "final_share_genuine_of_adopted",
+        "final_mastery_mean",
+        "final_share_good_excellent",
+        "final_motivation_mean",
+        "mean_bureaucratization_index",
+        "survival_all",
+    )
 }
 # Outcomes of the effect-size table.
 EFFECT_OUTCOMES = (

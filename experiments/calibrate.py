@@ -46,9 +46,8 @@ from experiments.calibration_sim import (
     theta_values,
     with_values,
 )
-from experiments.store import write_atomic
 from runs.config import CONFIG_DIR, compose_config
-from runs.driver import write_parquet_atomic
+from runs.storage import write_atomic, write_parquet_atomic
 from sim.params import ConfigError, Params
 
 ROOT = Path(__file__).resolve().parent.parent

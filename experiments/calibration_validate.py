@@ -36,9 +36,9 @@ import numpy as np
 import pandas as pd
 
 from experiments.calibrate import OneLineParser
-from experiments.store import write_atomic
 from runs.config import load_params
-from runs.driver import label, replicate_seeds, write_parquet_atomic
+from runs.driver import label, replicate_seeds
+from runs.storage import write_atomic, write_parquet_atomic
 from sim.kinds import Origin, SchoolState
 from sim.metrics import school_states
 from sim.model import TutorialNetworkModel

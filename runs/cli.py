@@ -25,9 +25,9 @@ from runs.driver import (
     plot_adoption,
     replicate_seeds,
     run_scenarios,
-    write_parquet_atomic,
 )
 from runs.snapshots import SnapshotPlan, check_steps
+from runs.storage import write_parquet_atomic
 from sim.params import ConfigError
 
 _RUN_KEYS = {"seed", "replicates", "compare", "output", "hydra"}

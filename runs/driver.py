@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,21 +12,10 @@ import numpy as np
 import pandas as pd
 
 from runs.snapshots import SnapshotPlan, Snapshotter
+from runs.storage import write_with
+from sim import outcomes
 from sim.model import TutorialNetworkModel
 from sim.params import Params
-
-# Outcomes printed in the comparison table, with their labels.
-TABLE_COLUMNS = {
-    "final_schools_adopted": "schools adopted",
-    "final_schools_genuine": "genuine schools",
-    "final_schools_surface": "surface schools",
-    "final_share_genuine_of_adopted": "genuine share of adopters",
-    "final_mastery_mean": "mean mastery",
-    "final_share_good_excellent": "good/excellent",
-    "final_motivation_mean": "motivation",
-    "mean_bureaucratization_index": "bureaucratization",
-}
-
 
 # Okabe & Ito's colour-blind-safe palette.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -67,19 +54,6 @@ def label(df: pd.DataFrame, **columns: Any) -> pd.DataFrame:
     """Identifying columns first, then the rest."""
     front = pd.DataFrame({k: [v] * len(df) for k, v in columns.items()}, index=df.index)
     return pd.concat([front, df], axis=1)
-
-
-def write_parquet_atomic(df: pd.DataFrame, path: Path) -> None:
-    """Write to a temporary file beside `path`, then rename: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        df.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def run_scenarios(
@@ -121,7 +95,8 @@ def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
         n = len(group)
         t = stats.t.ppf(0.975, n - 1) if n > 1 else float("nan")
         row = {}
-        for col, name in TABLE_COLUMNS.items():
+        for col in outcomes.TABLE:
+            name = outcomes.label(col)
             x = group[col].astype(float)
             half = t * x.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
             row[name] = f"{x.mean():.3g} ± {half:.2g}" if n > 1 else f"{x.mean():.3g}"
@@ -153,7 +128,5 @@ def plot_adoption(steps: pd.DataFrame, path: Path) -> None:
         ax.set_xlabel("year")
     axes[0].legend()
     fig.suptitle("mean over replicates; band: lowest to highest replicate", fontsize=9)
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=110)
+    write_with(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)
-    os.replace(tmp, path)

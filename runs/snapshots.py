@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -28,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from runs.storage import write_parquet_atomic
 from sim.kinds import Origin, SchoolState, Stance
 from sim.params import ConfigError
 
@@ -91,19 +90,6 @@ def population_table(model: TutorialNetworkModel, population: str) -> pa.Table:
     return pa.table(columns)
 
 
-def write_table_atomic(table: pa.Table, path: Path) -> None:
-    """Write to a temporary file beside `path`, then rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        pq.write_table(table, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_snapshot(
     model: TutorialNetworkModel, root: Path, partition: dict[str, Any] | None = None
 ) -> list[Path]:
@@ -113,7 +99,7 @@ def write_snapshot(
     for population in POPULATIONS:
         path = root / f"population={population}"
         path = path.joinpath(*keys, f"step={model.steps}", "part-0.parquet")
-        write_table_atomic(population_table(model, population), path)
+        write_parquet_atomic(population_table(model, population), path)
         written.append(path)
     return written
 
