@@ -26,9 +26,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from experiments.calibrate import CHECK, INTERVAL, OneLineParser
+from experiments.calibrate import CHECK, INTERVAL
 from experiments.calibration_abc import weighted_quantile
 from experiments.calibration_sim import FREE, RECORD, base_params
+from runs.arguments import OneLineParser
 from runs.storage import write_atomic
 from sim.kinds import EventKind
 from sim.params import Params

@@ -46,6 +46,7 @@ from experiments.calibration_sim import (
     theta_values,
     with_values,
 )
+from runs.arguments import OneLineParser
 from runs.config import CONFIG_DIR, compose_config
 from runs.storage import write_atomic, write_parquet_atomic
 from sim.params import ConfigError, Params
@@ -390,14 +391,6 @@ def calibrated_document(
 
 
 # ---------------------------------------------------------------------------- command line
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose refusal is one line naming the problem, with exit code 2."""
-
-    def error(self, message: str) -> None:
-        print(f"error: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = OneLineParser(
         prog="python -m experiments.calibrate", description=__doc__.split("\n")[0]

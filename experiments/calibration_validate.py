@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.calibrate import OneLineParser
+from runs.arguments import OneLineParser
 from runs.config import load_params
 from runs.driver import label, replicate_seeds
 from runs.storage import write_atomic, write_parquet_atomic
