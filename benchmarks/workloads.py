@@ -45,12 +45,12 @@ def workloads(tiny: bool = False, reference_steps: int = 36) -> list[Workload]:
         seminar = ("system=seminar", *hybrid)
     return [
         Workload("seminar", "fast", seminar, targets={"step_ms_max": 50}),
-        Workload("state", "fast", state, targets={"wall_s": 15}),
+        Workload("state", "fast", state, targets={"run_s": 1.5}),
         Workload(
             "national",
             "fast",
             national,
-            targets={"wall_s": 600, "peak_rss_gb": 12, "bytes_per_student": 64},
+            targets={"wall_s": 45, "peak_rss_gb": 1.5, "bytes_per_student": 64},
         ),
         Workload(f"state, first {reference_steps} steps", "fast", state, steps=reference_steps),
         Workload(
@@ -133,8 +133,11 @@ def measure(workload: Workload, progress: bool = False) -> dict[str, Any]:
         "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
         "bytes_per_student": float("nan"),
     }
+    result["state_bytes"] = float("nan")
     if workload.engine == "fast":
         result["bytes_per_student"] = model.students.nbytes() / counts["students"]
+        populations = (model.students, model.teachers, model.schools, model.supervisors)
+        result["state_bytes"] = sum(p.nbytes() for p in populations)
     return result
 
 
