@@ -101,8 +101,10 @@ def main() -> None:
     wait = "--wait" in sys.argv  # a sweep waits for another one on its folder to end
     sys.argv = [a for a in sys.argv if a != "--wait"]
     checked = check_command(sys.argv[1:])
+    from experiments import launch
     from experiments.folder import held_for
 
+    launch.prepare(checked and checked.config)  # a local Ray instance on loopback only
     with held_for(checked, wait):
         app()
 

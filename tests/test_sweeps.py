@@ -80,15 +80,57 @@ def test_same_runs_with_one_or_two_joblib_workers(two_workers, tmp_path):
     )
 
 
+def listening_addresses(pid: int) -> set[tuple[str, int, str]]:
+    """(address, port, process name) of every listening TCP socket of `pid` and its children."""
+    import psutil
+
+    found = set()
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return found
+    for proc in procs:
+        try:
+            for conn in proc.net_connections(kind="tcp"):
+                if conn.status == psutil.CONN_LISTEN:
+                    found.add((conn.laddr.ip, conn.laddr.port, proc.name()))
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def is_loopback(address: str) -> bool:
+    import ipaddress
+
+    ip = ipaddress.ip_address(address.split("%")[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
 @pytest.mark.ray
 def test_same_runs_on_a_local_ray_instance_with_two_workers(two_workers, tmp_path):
-    # The sweep starts its own Ray instance (2 CPUs, one job per CPU) and stops it at exit.
-    run_sweep(
-        tmp_path / "ray",
-        "hydra/launcher=ray_local",
-        "hydra.launcher.ray.init.num_cpus=2",
+    # The sweep starts its own Ray instance (2 CPUs, one job per CPU) and stops it at exit;
+    # while it runs, every socket its processes listen on is on the loopback interface.
+    proc = subprocess.Popen(
+        sweep_command(
+            tmp_path / "ray", "hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2"
+        ),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    log = "".join(p.read_text() for p in (tmp_path / "ray").glob("*/__main__.log"))
+    sockets: set[tuple[str, int, str]] = set()
+    while proc.poll() is None:
+        sockets |= listening_addresses(proc.pid)
+        time.sleep(0.5)
+    assert proc.returncode == 0, proc.stderr.read()[-3000:]
+    names = {name for _, _, name in sockets}
+    assert any("gcs_server" in n for n in names) and any("raylet" in n for n in names), names
+    exposed = sorted(s for s in sockets if not is_loopback(s[0]))
+    assert not exposed, f"listening beyond loopback: {exposed}"
+    log = "".join(p.read_text() for p in (tmp_path / "ray").glob("*/*.log"))
     assert "cell " in log  # the jobs ran (on Ray's workers) and logged their cells
     pd.testing.assert_frame_equal(runs_of(two_workers), runs_of(tmp_path / "ray"))
 
