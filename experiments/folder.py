@@ -97,7 +97,10 @@ def read_plan(folder: Path) -> SweepPlan | None:
             raise FolderError(
                 f"{path}: unreadable; delete it and rerun the sweep to write it again"
             ) from None
-    driver = plan.load_driver_config(folder) if (folder / "multirun.yaml").is_file() else None
+    try:
+        driver = plan.load_driver_config(folder)
+    except Exception:  # a damaged multirun.yaml: analysis.collect names it
+        return None
     if driver is None or driver.get("experiment") is None:
         return None
     return make_plan(driver, list(driver.hydra.overrides.task))

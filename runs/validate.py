@@ -131,9 +131,11 @@ def parse_argument(arg: str) -> Override:
                 f"argument {arg!r}: a value with non-ASCII characters must be quoted, "
                 "for example key='valor'"
             ) from None
-        reason = str(err).splitlines()[1:2] or [type(err).__name__]
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+        reasons = [ln for ln in lines if not ln.startswith(("Error parsing", "See "))]
+        reason = reasons[0] if reasons else type(err).__name__
         raise ConfigError(
-            f"argument {arg!r}: not a valid override ({reason[0].strip()}); expected KEY=VALUE"
+            f"argument {arg!r}: not a valid override ({reason}); expected KEY=VALUE"
         ) from None
     if override.is_delete():
         raise ConfigError(
@@ -149,6 +151,8 @@ def parse_argument(arg: str) -> Override:
 def check_files(config_dir: Path, calibrated: bool = False) -> None:
     """Every YAML file of the configuration readable, valid and a mapping; with `calibrated`,
     the calibration output too (present and complete)."""
+    if not (config_dir / "config.yaml").is_file():
+        raise ConfigError(f"{config_dir / 'config.yaml'}: missing; {_fix(config_dir, config_dir)}")
     for path in sorted(config_dir.rglob("*.yaml")):
         if path.relative_to(config_dir) == CALIBRATED and not calibrated:
             continue
@@ -231,6 +235,10 @@ def _explained(err: BaseException, config_dir: Path) -> ConfigError:
             check_files(config_dir, calibrated=(config_dir / CALIBRATED).exists())
         except ConfigError as bad_file:
             return bad_file
+    merging = re.match(r"Error merging override (\S+?)=(.*)", text)
+    if merging and err.__cause__ is not None:  # a typed key (a launcher's) refused the value
+        cause = str(err.__cause__).splitlines()[0]
+        return ConfigError(f"{merging[1]}: {merging[2]!r} is not allowed ({cause})")
     return ConfigError(one_line(err))
 
 
@@ -460,7 +468,8 @@ def _check_main_job(
     rest = [o.input_line for o in parsed if o.key_or_group != "scenario"]
     steps = None
     for name in names:
-        scenario_cfg = compose_checked([*rest, f"scenario={name}"], config_dir)
+        same = name == str(cfg.scenario.name) and rest == plain  # composed already
+        scenario_cfg = cfg if same else compose_checked([*rest, f"scenario={name}"], config_dir)
         params = model_params(scenario_cfg, config_dir)
         steps = params.steps
     check_snapshot_steps(cfg, steps)
