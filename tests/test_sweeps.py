@@ -17,8 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.__main__ import main as analysis_main
 from analysis.collect import collect
 from experiments import plan, store
+from experiments.folder import BUSY_EXIT, sweep_status
+from runs import storage
 from runs.driver import replicate_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,7 +146,31 @@ def test_voluntary_arm_runs_once_not_once_per_pace(two_workers):
     assert set(summary.loc[summary["arm"] == "mandated", "scenario.mandate.pace"]) == {10, 40}
 
 
-def test_resume_after_a_crash_loses_nothing_and_doubles_nothing(tmp_path):
+def start_sweep(folder: Path, *overrides: str, base: list[str] = TINY) -> subprocess.Popen:
+    return subprocess.Popen(
+        sweep_command(folder, *overrides, base=base),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: the pool dies with it
+    )
+
+
+def wait_for(proc: subprocess.Popen, ready, what: str) -> None:
+    deadline = time.monotonic() + 300
+    while not ready():
+        assert proc.poll() is None, f"the sweep ended before {what}"
+        assert time.monotonic() < deadline, f"no {what} after 300 s"
+        time.sleep(0.05)
+
+
+def kill(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGKILL)  # the sweep, its pool and the run in progress
+    proc.wait()
+
+
+def test_resume_after_kills_at_three_moments_loses_nothing_and_doubles_nothing(tmp_path):
     folder = tmp_path / "s"
     # 7 cells × 3 replicates: enough jobs to be killed half-way.
     base = [o for o in TINY if not o.startswith(("scenario.mandate.", "replicates", "years"))]
@@ -154,40 +181,83 @@ def test_resume_after_a_crash_loses_nothing_and_doubles_nothing(tmp_path):
         "scenario.mandate.coach_capacity=5",
     ]
     total = (1 + 2 * 3) * 3
-    proc = subprocess.Popen(
-        sweep_command(folder, "hydra.launcher.n_jobs=2", base=base),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 300
-    while len(list(store.finished_runs(folder))) < 3:
-        assert proc.poll() is None, "the sweep ended before it could be interrupted"
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the sweep, its pool and the run in progress
-    proc.wait()
+    workers = "hydra.launcher.n_jobs=2"
 
-    finished = {run: (run / store.DONE).stat().st_mtime_ns for run in store.finished_runs(folder)}
-    assert 3 <= len(finished) < total
+    def finished() -> int:
+        return len(list(store.finished_runs(folder)))
+
+    # 1. During start-up: the folder is claimed and planned, no job has started.
+    proc = start_sweep(folder, workers, base=base)
+    wait_for(proc, lambda: (folder / "plan.json").exists(), "its plan was written")
+    kill(proc)
+    assert finished() == 0
+    # 2. Early: a few runs finished.
+    proc = start_sweep(folder, workers, base=base)
+    wait_for(proc, lambda: finished() >= 3, "3 runs finished")
+    kill(proc)
+    status = sweep_status(folder)
+    assert status is not None and not status.complete
+    assert status.plan.planned_runs == total and len(status.finished) == finished() < total
+    assert analysis_main(["collect", str(folder)]) == 3  # partial: said, and nothing written
+    assert not (folder / "collected").exists()
+    # 3. Late: most runs finished.
+    proc = start_sweep(folder, workers, base=base)
+    wait_for(proc, lambda: finished() >= total - 4, f"{total - 4} runs finished")
+    kill(proc)
+
+    finished_at = {
+        run: (run / store.DONE).stat().st_mtime_ns for run in store.finished_runs(folder)
+    }
+    assert 3 <= len(finished_at) < total
     # A run that finished and whose file was damaged afterwards must be redone too.
-    broken = sorted(finished)[0]
+    broken = sorted(finished_at)[0]
     path = broken / "summary.parquet"
     path.write_bytes(path.read_bytes()[:100])
 
-    run_sweep(folder, "hydra.launcher.n_jobs=2", base=base)
+    run_sweep(folder, workers, base=base)
 
     runs = store.all_runs(folder)
     assert len(runs) == total
     assert all(store.problem(run) is None for run in runs)
+    assert sweep_status(folder).complete
     summary = collect(folder).summary
     assert len(summary) == total
     assert not summary.duplicated(["cell", "replicate"]).any()
-    kept = [run for run in finished if run != broken]
-    assert all((run / store.DONE).stat().st_mtime_ns == finished[run] for run in kept)
-    assert (broken / store.DONE).stat().st_mtime_ns != finished[broken]
+    kept = [run for run in finished_at if run != broken]
+    assert all((run / store.DONE).stat().st_mtime_ns == finished_at[run] for run in kept)
+    assert (broken / store.DONE).stat().st_mtime_ns != finished_at[broken]
     assert not list(folder.glob("*/runs/*/.*.tmp"))
+
+
+def test_a_second_sweep_on_a_busy_folder_exits_and_a_waiting_one_adds_nothing(tmp_path):
+    folder = tmp_path / "s"
+    first = start_sweep(folder, "hydra.launcher.n_jobs=1")
+    wait_for(first, lambda: (folder / "multirun.yaml").exists(), "it started")
+    second = subprocess.run(
+        sweep_command(folder), cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert second.returncode == BUSY_EXIT
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another sweep is running" in lines[0], second.stderr
+    waiting = start_sweep(folder, "--wait")
+    assert first.wait(timeout=300) == 0, first.stderr.read()[-3000:]
+    done = {run: (run / store.DONE).stat().st_mtime_ns for run in store.finished_runs(folder)}
+    assert len(done) == TINY_CELLS * 2
+    assert waiting.wait(timeout=300) == 0, waiting.stderr.read()[-3000:]
+    assert {
+        run: (run / store.DONE).stat().st_mtime_ns for run in store.finished_runs(folder)
+    } == done
+    assert sweep_status(folder).complete
+
+
+def test_a_resumed_run_leaves_the_temporary_files_of_live_writers(tmp_path):
+    orphan = tmp_path / f".summary.parquet.{storage._host()}-999999999.x1.tmp"
+    orphan.write_bytes(b"half")
+    with storage.atomic_path(tmp_path / "steps.parquet") as live:
+        live.write_bytes(b"being written")
+        assert storage.remove_orphaned_temps(tmp_path) == 1
+        assert live.exists() and not orphan.exists()
+    assert (tmp_path / "steps.parquet").read_bytes() == b"being written"
 
 
 @pytest.mark.parametrize(
