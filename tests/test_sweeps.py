@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -172,15 +173,10 @@ def kill(proc: subprocess.Popen) -> None:
 
 def test_resume_after_kills_at_three_moments_loses_nothing_and_doubles_nothing(tmp_path):
     folder = tmp_path / "s"
-    # 7 cells × 3 replicates: enough jobs to be killed half-way.
-    base = [o for o in TINY if not o.startswith(("scenario.mandate.", "replicates", "years"))]
-    base += [
-        "years=1",
-        "replicates=3",
-        "scenario.mandate.pace=10,20,40",
-        "scenario.mandate.coach_capacity=5",
-    ]
-    total = (1 + 2 * 3) * 3
+    # 7 cells × 2 replicates: enough jobs to be killed early and late.
+    base = [o for o in TINY if not o.startswith("scenario.mandate.")]
+    base += ["scenario.mandate.pace=10,20,40", "scenario.mandate.coach_capacity=5"]
+    total = (1 + 2 * 3) * 2
     workers = "hydra.launcher.n_jobs=2"
 
     def finished() -> int:
@@ -202,7 +198,7 @@ def test_resume_after_kills_at_three_moments_loses_nothing_and_doubles_nothing(t
     assert not (folder / "collected").exists()
     # 3. Late: most runs finished.
     proc = start_sweep(folder, workers, base=base)
-    wait_for(proc, lambda: finished() >= total - 4, f"{total - 4} runs finished")
+    wait_for(proc, lambda: finished() >= total - 5, f"{total - 5} runs finished")
     kill(proc)
 
     finished_at = {
@@ -229,25 +225,41 @@ def test_resume_after_kills_at_three_moments_loses_nothing_and_doubles_nothing(t
     assert not list(folder.glob("*/runs/*/.*.tmp"))
 
 
-def test_a_second_sweep_on_a_busy_folder_exits_and_a_waiting_one_adds_nothing(tmp_path):
+def test_a_second_sweep_on_a_busy_folder_exits_in_one_line(tmp_path):
     folder = tmp_path / "s"
     first = start_sweep(folder, "hydra.launcher.n_jobs=1")
-    wait_for(first, lambda: (folder / "multirun.yaml").exists(), "it started")
+    wait_for(first, lambda: (folder / "plan.json").exists(), "it claimed its folder")
     second = subprocess.run(
         sweep_command(folder), cwd=ROOT, capture_output=True, text=True, timeout=120
     )
+    still_running = first.poll() is None
+    assert first.wait(timeout=300) == 0, first.stderr.read()[-3000:]
+    assert still_running, "the first sweep ended before the second one started"
     assert second.returncode == BUSY_EXIT
     lines = second.stderr.strip().splitlines()
     assert len(lines) == 1 and "another sweep is running" in lines[0], second.stderr
-    waiting = start_sweep(folder, "--wait")
-    assert first.wait(timeout=300) == 0, first.stderr.read()[-3000:]
-    done = {run: (run / store.DONE).stat().st_mtime_ns for run in store.finished_runs(folder)}
-    assert len(done) == TINY_CELLS * 2
-    assert waiting.wait(timeout=300) == 0, waiting.stderr.read()[-3000:]
-    assert {
-        run: (run / store.DONE).stat().st_mtime_ns for run in store.finished_runs(folder)
-    } == done
-    assert sweep_status(folder).complete
+    assert sweep_status(folder).complete  # the first sweep finished every run, alone
+    assert len(list(store.finished_runs(folder))) == TINY_CELLS * 2
+
+
+def test_a_waiting_sweep_starts_when_the_folder_is_free(tmp_path):
+    """`--wait`: the second claim blocks until the first sweep releases the folder."""
+    from experiments.folder import SweepPlan, claim
+
+    sweep = SweepPlan("x", {"seed": 1, "replicates": 1, "years": 1, "overrides": {}}, ["a"])
+    order = []
+    with claim(tmp_path, sweep):
+        waiting = threading.Thread(target=lambda: claim_and_note(claim, tmp_path, sweep, order))
+        waiting.start()
+        time.sleep(0.5)
+        order.append("first ends")
+    waiting.join(timeout=30)
+    assert order == ["first ends", "second starts"]
+
+
+def claim_and_note(claim, folder: Path, sweep, order: list[str]) -> None:
+    with claim(folder, sweep, wait=True):
+        order.append("second starts")
 
 
 def test_a_resumed_run_leaves_the_temporary_files_of_live_writers(tmp_path):
