@@ -72,6 +72,13 @@ FLAGS_WITH_VALUE = {
     "--experimental-rerun",
 }
 MULTIRUN_FLAGS = {"-m", "--multirun"}
+MODES = {  # Hydra runs one of these
+    "--run": ("-r", "--run"),
+    "--multirun": ("-m", "--multirun"),
+    "--cfg": ("-c", "--cfg"),
+    "--info": ("-i", "--info"),
+    "--shell-completion": ("-sc", "--shell-completion"),
+}
 HYDRA_ONLY_FLAGS = {"-h", "--help", "--hydra-help", "--version", "-i", "--info", "-c", "--cfg"}
 
 
@@ -398,6 +405,12 @@ def check_output_dir(cfg: DictConfig, multirun: bool) -> None:
 def check_command(argv: Sequence[str], config_dir: Path | None = None) -> Checked | None:
     """Check `python -m sim ARGV`; None when Hydra only prints something (--help, --cfg)."""
     overrides, flags = split_argv(argv)
+    modes = [m for m in MODES if set(MODES[m]) & set(flags)]
+    if len(modes) > 1:
+        raise ConfigError(
+            f"options {' and '.join(modes)}: give only one of --run, --multirun, --cfg, --info "
+            "and --shell-completion"
+        )
     if HYDRA_ONLY_FLAGS & set(flags):
         return None
     config_dir = Path(flags.get("--config-path") or flags.get("-cp") or config_dir or CONFIG_DIR)

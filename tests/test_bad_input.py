@@ -117,6 +117,7 @@ COMMAND_LINE = [
     ([*EXP, "output.progress=maybe"], "output.progress: 'maybe' is not allowed"),
     (["-m", "years=1,500"], "years: 500 is out of range"),
     (["+experiment=utopia"], "unknown experiment 'utopia'"),
+    ([*EXP, "--cfg", "hydra"], "options --multirun and --cfg: give only one"),
 ]
 
 
@@ -404,5 +405,31 @@ def test_the_check_does_not_import_the_model():
 
 
 def test_at_least_sixty_bad_inputs_are_covered():
-    total = len(COMMAND_LINE) + len(FILES) + len(SWEEP_FOLDERS) + len(ANALYSIS) + 3 + 5
+    # the tables, then the cases of their own: a bad cap, a busy folder, a damaged plan (twice),
+    # a full disk; the real commands repeat some of the tables' cases end to end.
+    total = len(COMMAND_LINE) + len(FILES) + len(SWEEP_FOLDERS) + len(ANALYSIS) + 5
     assert total >= 60
+
+
+def test_compare_given_as_one_name_is_that_scenario():
+    from omegaconf import OmegaConf
+
+    from runs.cli import scenario_names
+
+    cfg = OmegaConf.create({"compare": "voluntary", "scenario": {"name": "mandated"}})
+    assert scenario_names(cfg, ["compare=voluntary"]) == ["voluntary"]
+
+
+def test_a_full_disk_ends_the_job_in_one_line(monkeypatch, tmp_path, capsys):
+    from runs import cli
+
+    def full(cfg):
+        raise OSError(28, "No space left on device", str(tmp_path / "out" / "steps.parquet"))
+
+    monkeypatch.setattr(cli, "main_job", full)
+    monkeypatch.setattr(sys, "argv", ["sim", f"hydra.run.dir={tmp_path / 'out'}"])
+    with pytest.raises(SystemExit) as ended:
+        cli.app()
+    assert ended.value.code == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert "steps.parquet: No space left on device" in line
