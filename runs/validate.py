@@ -40,6 +40,7 @@ MAX_SEED = 2**63 - 1
 MAX_WORKERS = 1024
 CALIBRATED = Path("calibrated") / "historical.yaml"
 CALIBRATE_COMMAND = "uv run python -m experiments.calibrate"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built with it
 # Top-level keys of the composed configuration (configs/config.yaml and the experiments').
 TOP_KEYS = {
     "system",
@@ -185,7 +186,7 @@ def read_yaml(path: Path, config_dir: Path) -> Any:
     except OSError as err:
         raise ConfigError(f"{path}: unreadable ({err.strerror}); {fix}") from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
