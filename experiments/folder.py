@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
-from hydra._internal.config_loader_impl import get_overrides_dirname
+from hydra._internal.config_loader_impl import get_overrides_dirname  # how Hydra names a job
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import plan, store
