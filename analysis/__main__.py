@@ -7,7 +7,8 @@ sensitivity  Morris screening and Sobol indices of the experiment's sensitivity 
              stored in SWEEP_DIR/sensitivity/ and shown by the next report
 
 Bad input (a folder that is no sweep, a damaged run) gives one line on stderr and exit 2;
-nothing is written then.
+nothing is written then. A sweep with planned runs missing gives one line and exit 3, unless
+--partial asks for what finished (the first line of the output then says it is partial).
 """
 
 from __future__ import annotations
@@ -17,24 +18,60 @@ import os
 import sys
 from pathlib import Path
 
+from experiments.folder import FolderError
 from experiments.store import StoreError
 from sim.params import ConfigError
 
 
+def positive(text: str) -> int:
+    """An integer ≥ 1 (argparse names the option when this refuses)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; allowed: ≥ 1") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is out of range; allowed: an integer ≥ 1")
+    return value
+
+
+def years(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; allowed: (0, 200]") from None
+    if not 0 < value <= 200:
+        raise argparse.ArgumentTypeError(f"{text} is out of range; allowed: (0, 200]")
+    return value
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad option in one line, like every other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.splitlines()[0])
+    p = OneLineParser(prog="python -m analysis", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
     for name, text in (("collect", "build the tidy dataset"), ("report", "write the HTML report")):
-        sub.add_parser(name, help=text).add_argument("sweep_dir", type=Path)
+        command = sub.add_parser(name, help=text)
+        command.add_argument("sweep_dir", type=Path)
+        command.add_argument(
+            "--partial", action="store_true", help="use the finished runs of an unfinished sweep"
+        )
     sens = sub.add_parser("sensitivity", help="Morris and Sobol sensitivity analysis")
     sens.add_argument("sweep_dir", type=Path)
     sens.add_argument("--method", choices=["morris", "sobol", "both"], default="both")
-    sens.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    sens.add_argument("--years", type=float, default=None, help="simulated years per run")
-    sens.add_argument("--trajectories", type=int, default=None, help="Morris trajectories")
-    sens.add_argument("--base-samples", type=int, default=None, help="Sobol N (a power of 2)")
+    sens.add_argument("--workers", type=positive, default=os.cpu_count() or 1)
+    sens.add_argument("--years", type=years, default=None, help="simulated years per run")
+    sens.add_argument("--trajectories", type=positive, default=None, help="Morris trajectories")
+    sens.add_argument("--base-samples", type=positive, default=None, help="Sobol N (a power of 2)")
     sens.add_argument("--no-progress", action="store_true")
     return p
+
+
+PARTIAL_EXIT = 3  # a sweep with planned runs missing (rerun it, or pass --partial)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,7 +98,14 @@ def main(argv: list[str] | None = None) -> int:
             return 0
 
         from analysis.collect import collect, note_unfinished, write_collected
+        from experiments.folder import sweep_status
 
+        status = sweep_status(args.sweep_dir) if args.sweep_dir.is_dir() else None
+        if status is not None and not status.complete:
+            if not args.partial:
+                print(f"error: {status.line()}, or add --partial", file=sys.stderr)
+                return PARTIAL_EXIT
+            print(status.line())  # the first line says that the results are partial
         results = collect(args.sweep_dir)
         if args.command == "collect":
             out = write_collected(results)
@@ -75,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"report: {path}")
         note_unfinished(results)
         return 0
-    except (StoreError, ConfigError) as err:
+    except (StoreError, ConfigError, FolderError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import plan, store
+from experiments.folder import SweepStatus, sweep_status
 from experiments.store import StoreError
 
 COLLECTED = "collected"
@@ -44,6 +45,7 @@ class Results:
     steps: pd.DataFrame  # one row per run and month
     label_keys: list[str]  # the keys that name cells (arm and the swept keys)
     unfinished: int
+    status: SweepStatus | None = None  # the folder against the sweep's plan
 
 
 def open_sweep(path: Path) -> Sweep:
@@ -96,7 +98,7 @@ def collect(path: Path) -> Results:
         on=["cell", "replicate"],
         how="left",
     )
-    return Results(sweep, summary, step_table, keys, unfinished)
+    return Results(sweep, summary, step_table, keys, unfinished, sweep_status(path))
 
 
 def label_keys(sweep: Sweep, summary: pd.DataFrame) -> list[str]:

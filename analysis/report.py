@@ -174,11 +174,30 @@ def overview(results: Results, table: pd.DataFrame) -> str:
         "cells": str(len(table)),
         "finished runs": str(len(summary)),
         "unfinished runs (left out)": str(results.unfinished),
+        **_plan_items(results),
         "swept": ", ".join(results.label_keys),
         **{f"arm {k}": v for k, v in arms.items()},
     }
     dl = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in items.items())
-    return section("overview", "Overview", f"<dl>{dl}</dl>")
+    status = results.status
+    warning = (
+        ""
+        if status is None or status.complete
+        else f'<p class="partial"><strong>{escape(status.line())}</strong></p>'
+    )
+    return section("overview", "Overview", f"{warning}<dl>{dl}</dl>")
+
+
+def _plan_items(results: Results) -> dict[str, str]:
+    """Planned against finished (experiments.folder.sweep_status)."""
+    status = results.status
+    if status is None:
+        return {"planned runs": "unknown (no plan.json in the sweep folder)"}
+    return {
+        "planned runs": f"{status.plan.planned_runs} in {len(status.plan.cells)} cells",
+        "missing runs": str(len(status.missing)),
+        "sweep": "complete" if status.complete else "PARTIAL",
+    }
 
 
 def _years(results: Results) -> float:

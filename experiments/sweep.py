@@ -21,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from experiments import plan, store
 from runs.config import params_from_config
 from runs.driver import label, replicate_seeds, run_one
+from runs.storage import remove_orphaned_temps
 from sim.params import Params
 
 log = logging.getLogger(__name__)
@@ -76,8 +77,7 @@ def write_run(
 ) -> None:
     """Simulate one run and store it: marker removed first, files atomically, marker last."""
     (run / store.DONE).unlink(missing_ok=True)
-    for stale in run.glob(".*.tmp"):  # left by a write that was killed half-way
-        stale.unlink(missing_ok=True)
+    remove_orphaned_temps(run)  # left by a write that was killed half-way, never a live one
     start = time.perf_counter()
     result = run_one(params, int(ids["seed"]))
     seconds = time.perf_counter() - start

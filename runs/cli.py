@@ -17,18 +17,10 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
-from experiments.plan import check as check_experiment
-from experiments.plan import is_experiment
-from runs.config import CONFIG_DIR, compose_config, load_params, params_from_config
-from runs.driver import (
-    comparison_table,
-    plot_adoption,
-    replicate_seeds,
-    run_scenarios,
-)
-from runs.snapshots import SnapshotPlan, check_steps
-from runs.storage import write_parquet_atomic
-from sim.params import ConfigError
+from runs.config import CONFIG_DIR, compose_config, params_from_config
+
+# The model (numba, Mesa) is imported inside the job, after runs.validate has checked the
+# command line: a mistake is reported in about a second.
 
 _RUN_KEYS = {"seed", "replicates", "compare", "output", "hydra"}
 
@@ -42,7 +34,8 @@ def scenario_names(cfg: DictConfig, overrides: list[str]) -> list[str]:
     keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides}
     if "scenario" in keys and "compare" not in keys:
         return [str(cfg.scenario.name)]
-    return [str(s) for s in cfg.compare] or [str(cfg.scenario.name)]
+    compare = [cfg.compare] if isinstance(cfg.compare, str) else cfg.compare  # compare=voluntary
+    return [str(s) for s in compare] or [str(cfg.scenario.name)]
 
 
 def scenario_params(name: str, overrides: list[str]):
@@ -52,6 +45,10 @@ def scenario_params(name: str, overrides: list[str]):
 
 
 def main_job(cfg: DictConfig) -> None:
+    from runs.driver import comparison_table, plot_adoption, replicate_seeds, run_scenarios
+    from runs.snapshots import SnapshotPlan, check_steps
+    from runs.storage import write_parquet_atomic
+
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     out = Path(HydraConfig.get().runtime.output_dir)
     overrides = _user_overrides()
@@ -86,37 +83,30 @@ def main_job(cfg: DictConfig) -> None:
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def app(cfg: DictConfig) -> None:
-    main_job(cfg)
-
-
-def validate(argv: list[str]) -> None:
-    """Check the command line before Hydra creates an output folder: one line, exit 2."""
-    overrides = [a for a in argv if "=" in a and not a.startswith("-")]
-    if is_experiment(overrides):
-        try:
-            check_experiment(overrides)  # every cell of the sweep, before any folder exists
-        except ConfigError as err:
-            print(f"error: {err}", file=sys.stderr)
-            sys.exit(2)
-        return
-    if any(a in ("-m", "--multirun") for a in argv):
-        return  # sweeps are checked per job, where each job's values are known
     try:
-        params = load_params(overrides)
-        cfg = compose_config(overrides)
-        check_steps(cfg.output.snapshot_steps, params.steps)
-        if int(cfg.replicates) < 1:
-            raise ConfigError(f"replicates: {cfg.replicates} is out of range; allowed: ≥ 1")
-        for name in cfg.compare:
-            load_params([*overrides, f"scenario={name}"])
-    except ConfigError as err:
-        print(f"error: {err}", file=sys.stderr)
-        sys.exit(2)
+        main_job(cfg)
+    except OSError as err:  # a full or read-only disk: one line, not a traceback
+        where = err.filename or HydraConfig.get().runtime.output_dir
+        print(
+            f"error: {where}: {err.strerror or err}; free space or choose another folder "
+            "(hydra.run.dir=PATH)",
+            file=sys.stderr,
+        )
+        sys.exit(1)
 
 
 def main() -> None:
-    validate(sys.argv[1:])
-    app()
+    from runs.validate import main as check_command  # Hydra and sim.params only
+
+    wait = "--wait" in sys.argv  # a sweep waits for another one on its folder to end
+    sys.argv = [a for a in sys.argv if a != "--wait"]
+    checked = check_command(sys.argv[1:])
+    from experiments import launch
+    from experiments.folder import held_for
+
+    launch.prepare(checked and checked.config)  # a local Ray instance on loopback only
+    with held_for(checked, wait):
+        app()
 
 
 if __name__ == "__main__":

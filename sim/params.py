@@ -134,7 +134,7 @@ class SupervisionParams:
     leeway: float = prob("room a supervisor has to shelter schools from rules")
     capacity: int = spec(0, 1000, "coaching visits a supervisor makes per month")
     block: float = prob("how much an enforcing supervisor without leeway blocks joining")
-    protect_boost: float = nonneg("extra joining hazard under a protecting supervisor")
+    protect_boost: float = spec(0.0, 100.0, "extra joining hazard under a protecting supervisor")
     drift_rate: float = prob("monthly drift to format-checking per unit of overload")
     load_per_supervisor: int = spec(1, 100000, "adopters one supervisor can follow")
     conversion_rate: float = prob("monthly chance demonstrations win a supervisor over")
@@ -182,9 +182,9 @@ class MovementParams:
 @dataclass(frozen=True)
 class MandateParams:
     enabled: bool = about("the ministry mandates the practice")
-    start_year: float = nonneg("years after the start")
-    pace: float = nonneg("schools added per year")
-    target: int = spec(0, None, "lowest-performing schools to reach")
+    start_year: float = spec(0.0, 200.0, "years after the start")
+    pace: float = spec(0.0, 10_000_000, "schools added per year")
+    target: int = spec(0, 10_000_000, "lowest-performing schools to reach")
     coaching: Literal["cascade", "nodes"] = about("trainers train trainers, or nodes tutor")
     trainers: int = spec(1, 1_000_000, "central trainers at the top of the cascade")
     fanout: int = spec(2, 10_000, "people each trainer trains at the next level")
@@ -205,11 +205,11 @@ class TestingParams:
 
 @dataclass(frozen=True)
 class EventParams:
-    year: float = nonneg("years after the start when the opportunity opens")
+    year: float = spec(0.0, 200.0, "years after the start when the opportunity opens")
     kind: EventKind = about("which opportunity")
     coaches: int = spec(0, 1_000_000, "movement coaches the opening adds")
-    pace: float = nonneg("schools per year the pilot it opens invites")
-    target: int = spec(0, None, "schools that pilot invites in all")
+    pace: float = spec(0.0, 10_000_000, "schools per year the pilot it opens invites")
+    target: int = spec(0, 10_000_000, "schools that pilot invites in all")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", EventKind(self.kind))  # also when built from code
@@ -224,7 +224,7 @@ class ScenarioParams:
     mandate: MandateParams = field()
     testing: TestingParams = field()
     reversal_year: float | None = spec(
-        0.0, None, "years after start when support ends; null: never"
+        0.0, 200.0, "years after start when support ends; null: never"
     )
     events: list[EventParams] = field()
 
@@ -286,10 +286,13 @@ def _convert(value: Any, hint: Any, f: dataclasses.Field | None, key: str) -> An
     if hint in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{key}: expected {_allowed(f) if f else 'a number'}, got {value!r}")
+        if not math.isfinite(value):  # inf passes a lower bound, then overflows a run
+            allowed = _allowed(f) if f else "a finite number"
+            raise ConfigError(f"{key}: {value!r} is not finite; allowed: {allowed}")
         if hint is int and float(value) != int(value):
             raise ConfigError(f"{key}: expected a whole number, got {value!r}")
         lo, hi = (f.metadata.get("lo"), f.metadata.get("hi")) if f else (None, None)
-        if math.isnan(value) or (lo is not None and value < lo) or (hi is not None and value > hi):
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
             raise ConfigError(f"{key}: {value!r} is out of range; allowed: {_allowed(f)}")
         return hint(value)
     if hint is str:

@@ -11,14 +11,18 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from analysis.__main__ import main as analysis_main
 from analysis.collect import collect
 from experiments import plan, store
+from experiments.folder import BUSY_EXIT, sweep_status
+from runs import storage
 from runs.driver import replicate_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,15 +84,57 @@ def test_same_runs_with_one_or_two_joblib_workers(two_workers, tmp_path):
     )
 
 
+def listening_addresses(pid: int) -> set[tuple[str, int, str]]:
+    """(address, port, process name) of every listening TCP socket of `pid` and its children."""
+    import psutil
+
+    found = set()
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return found
+    for proc in procs:
+        try:
+            for conn in proc.net_connections(kind="tcp"):
+                if conn.status == psutil.CONN_LISTEN:
+                    found.add((conn.laddr.ip, conn.laddr.port, proc.name()))
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return found
+
+
+def is_loopback(address: str) -> bool:
+    import ipaddress
+
+    ip = ipaddress.ip_address(address.split("%")[0])
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
+
+
 @pytest.mark.ray
 def test_same_runs_on_a_local_ray_instance_with_two_workers(two_workers, tmp_path):
-    # The sweep starts its own Ray instance (2 CPUs, one job per CPU) and stops it at exit.
-    run_sweep(
-        tmp_path / "ray",
-        "hydra/launcher=ray_local",
-        "hydra.launcher.ray.init.num_cpus=2",
+    # The sweep starts its own Ray instance (2 CPUs, one job per CPU) and stops it at exit;
+    # while it runs, every socket its processes listen on is on the loopback interface.
+    proc = subprocess.Popen(
+        sweep_command(
+            tmp_path / "ray", "hydra/launcher=ray_local", "hydra.launcher.ray.init.num_cpus=2"
+        ),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    log = "".join(p.read_text() for p in (tmp_path / "ray").glob("*/__main__.log"))
+    sockets: set[tuple[str, int, str]] = set()
+    while proc.poll() is None:
+        sockets |= listening_addresses(proc.pid)
+        time.sleep(0.5)
+    assert proc.returncode == 0, proc.stderr.read()[-3000:]
+    names = {name for _, _, name in sockets}
+    assert any("gcs_server" in n for n in names) and any("raylet" in n for n in names), names
+    exposed = sorted(s for s in sockets if not is_loopback(s[0]))
+    assert not exposed, f"listening beyond loopback: {exposed}"
+    log = "".join(p.read_text() for p in (tmp_path / "ray").glob("*/*.log"))
     assert "cell " in log  # the jobs ran (on Ray's workers) and logged their cells
     pd.testing.assert_frame_equal(runs_of(two_workers), runs_of(tmp_path / "ray"))
 
@@ -101,51 +147,129 @@ def test_voluntary_arm_runs_once_not_once_per_pace(two_workers):
     assert set(summary.loc[summary["arm"] == "mandated", "scenario.mandate.pace"]) == {10, 40}
 
 
-def test_resume_after_a_crash_loses_nothing_and_doubles_nothing(tmp_path):
-    folder = tmp_path / "s"
-    # 7 cells × 3 replicates: enough jobs to be killed half-way.
-    base = [o for o in TINY if not o.startswith(("scenario.mandate.", "replicates", "years"))]
-    base += [
-        "years=1",
-        "replicates=3",
-        "scenario.mandate.pace=10,20,40",
-        "scenario.mandate.coach_capacity=5",
-    ]
-    total = (1 + 2 * 3) * 3
-    proc = subprocess.Popen(
-        sweep_command(folder, "hydra.launcher.n_jobs=2", base=base),
+def start_sweep(folder: Path, *overrides: str, base: list[str] = TINY) -> subprocess.Popen:
+    return subprocess.Popen(
+        sweep_command(folder, *overrides, base=base),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group: the pool dies with it
     )
+
+
+def wait_for(proc: subprocess.Popen, ready, what: str) -> None:
     deadline = time.monotonic() + 300
-    while len(list(store.finished_runs(folder))) < 3:
-        assert proc.poll() is None, "the sweep ended before it could be interrupted"
-        assert time.monotonic() < deadline
+    while not ready():
+        assert proc.poll() is None, f"the sweep ended before {what}"
+        assert time.monotonic() < deadline, f"no {what} after 300 s"
         time.sleep(0.05)
+
+
+def kill(proc: subprocess.Popen) -> None:
     os.killpg(proc.pid, signal.SIGKILL)  # the sweep, its pool and the run in progress
     proc.wait()
 
-    finished = {run: (run / store.DONE).stat().st_mtime_ns for run in store.finished_runs(folder)}
-    assert 3 <= len(finished) < total
+
+def test_resume_after_kills_at_three_moments_loses_nothing_and_doubles_nothing(tmp_path):
+    folder = tmp_path / "s"
+    # 7 cells × 2 replicates: enough jobs to be killed early and late.
+    base = [o for o in TINY if not o.startswith("scenario.mandate.")]
+    base += ["scenario.mandate.pace=10,20,40", "scenario.mandate.coach_capacity=5"]
+    total = (1 + 2 * 3) * 2
+    workers = "hydra.launcher.n_jobs=2"
+
+    def finished() -> int:
+        return len(list(store.finished_runs(folder)))
+
+    # 1. During start-up: the folder is claimed and planned, no job has started.
+    proc = start_sweep(folder, workers, base=base)
+    wait_for(proc, lambda: (folder / "plan.json").exists(), "its plan was written")
+    kill(proc)
+    assert finished() == 0
+    # 2. Early: a few runs finished.
+    proc = start_sweep(folder, workers, base=base)
+    wait_for(proc, lambda: finished() >= 3, "3 runs finished")
+    kill(proc)
+    status = sweep_status(folder)
+    assert status is not None and not status.complete
+    assert status.plan.planned_runs == total and len(status.finished) == finished() < total
+    assert analysis_main(["collect", str(folder)]) == 3  # partial: said, and nothing written
+    assert not (folder / "collected").exists()
+    # 3. Late: most runs finished.
+    proc = start_sweep(folder, workers, base=base)
+    wait_for(proc, lambda: finished() >= total - 5, f"{total - 5} runs finished")
+    kill(proc)
+
+    finished_at = {
+        run: (run / store.DONE).stat().st_mtime_ns for run in store.finished_runs(folder)
+    }
+    assert 3 <= len(finished_at) < total
     # A run that finished and whose file was damaged afterwards must be redone too.
-    broken = sorted(finished)[0]
+    broken = sorted(finished_at)[0]
     path = broken / "summary.parquet"
     path.write_bytes(path.read_bytes()[:100])
 
-    run_sweep(folder, "hydra.launcher.n_jobs=2", base=base)
+    run_sweep(folder, workers, base=base)
 
     runs = store.all_runs(folder)
     assert len(runs) == total
     assert all(store.problem(run) is None for run in runs)
+    assert sweep_status(folder).complete
     summary = collect(folder).summary
     assert len(summary) == total
     assert not summary.duplicated(["cell", "replicate"]).any()
-    kept = [run for run in finished if run != broken]
-    assert all((run / store.DONE).stat().st_mtime_ns == finished[run] for run in kept)
-    assert (broken / store.DONE).stat().st_mtime_ns != finished[broken]
+    kept = [run for run in finished_at if run != broken]
+    assert all((run / store.DONE).stat().st_mtime_ns == finished_at[run] for run in kept)
+    assert (broken / store.DONE).stat().st_mtime_ns != finished_at[broken]
     assert not list(folder.glob("*/runs/*/.*.tmp"))
+
+
+def test_a_second_sweep_on_a_busy_folder_exits_in_one_line(tmp_path):
+    folder = tmp_path / "s"
+    first = start_sweep(folder, "hydra.launcher.n_jobs=1")
+    wait_for(first, lambda: (folder / "plan.json").exists(), "it claimed its folder")
+    second = subprocess.run(
+        sweep_command(folder), cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    still_running = first.poll() is None
+    assert first.wait(timeout=300) == 0, first.stderr.read()[-3000:]
+    assert still_running, "the first sweep ended before the second one started"
+    assert second.returncode == BUSY_EXIT
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and "another sweep is running" in lines[0], second.stderr
+    assert sweep_status(folder).complete  # the first sweep finished every run, alone
+    assert len(list(store.finished_runs(folder))) == TINY_CELLS * 2
+
+
+def test_a_waiting_sweep_starts_when_the_folder_is_free(tmp_path):
+    """`--wait`: the second claim blocks until the first sweep releases the folder."""
+    from experiments.folder import SweepPlan, claim
+
+    sweep = SweepPlan("x", {"seed": 1, "replicates": 1, "years": 1, "overrides": {}}, ["a"])
+    order = []
+    with claim(tmp_path, sweep):
+        waiting = threading.Thread(target=lambda: claim_and_note(claim, tmp_path, sweep, order))
+        waiting.start()
+        time.sleep(0.5)
+        order.append("first ends")
+    waiting.join(timeout=30)
+    assert order == ["first ends", "second starts"]
+
+
+def claim_and_note(claim, folder: Path, sweep, order: list[str]) -> None:
+    with claim(folder, sweep, wait=True):
+        order.append("second starts")
+
+
+def test_a_resumed_run_leaves_the_temporary_files_of_live_writers(tmp_path):
+    orphan = tmp_path / f".summary.parquet.{storage._host()}-999999999.x1.tmp"
+    orphan.write_bytes(b"half")
+    with storage.atomic_path(tmp_path / "steps.parquet") as live:
+        live.write_bytes(b"being written")
+        assert storage.remove_orphaned_temps(tmp_path) == 1
+        assert live.exists() and not orphan.exists()
+    assert (tmp_path / "steps.parquet").read_bytes() == b"being written"
 
 
 @pytest.mark.parametrize(
