@@ -1,10 +1,12 @@
-"""`python -m analysis collect|report|sensitivity SWEEP_DIR`: results of an experiment's sweep.
+"""`python -m analysis collect|report|sensitivity|discover SWEEP_DIR`: results of a sweep.
 
-collect      one tidy dataset: SWEEP_DIR/collected/summary.parquet (a row per run) and
-             steps.parquet (a row per run and month)
+collect      one dataset, SWEEP_DIR/collected/: runs/ (a row per run), steps/ (a row per run
+             and month), cells/ (a row per cell), Parquet partitioned by arm
 report       SWEEP_DIR/report/index.html, self-contained, with its figures as PNG beside it
 sensitivity  Morris screening and Sobol indices of the experiment's sensitivity outcome,
              stored in SWEEP_DIR/sensitivity/ and shown by the next report
+discover     scenario discovery (PRIM and CART) of a success definition, stored in
+             SWEEP_DIR/discovery/ and shown by the next report
 
 Bad input (a folder that is no sweep, a damaged run) gives one line on stderr and exit 2;
 nothing is written then.
@@ -34,12 +36,41 @@ def parser() -> argparse.ArgumentParser:
     sens.add_argument("--trajectories", type=int, default=None, help="Morris trajectories")
     sens.add_argument("--base-samples", type=int, default=None, help="Sobol N (a power of 2)")
     sens.add_argument("--no-progress", action="store_true")
+    disc = sub.add_parser("discover", help="scenario discovery: PRIM and a CART tree")
+    disc.add_argument("sweep_dir", type=Path)
+    disc.add_argument(
+        "--success",
+        default=None,
+        help="a condition on outcomes, e.g. 'final_share_genuine_of_adopted >= 0.5 and "
+        "mean_bureaucratization_index <= 0.5' (default: the experiment's)",
+    )
+    disc.add_argument("--density", type=float, default=0.8, help="density the box must reach")
+    disc.add_argument("--mass-min", type=float, default=0.05, help="smallest share of cells")
     return p
+
+
+def discover(args: argparse.Namespace) -> int:
+    from analysis import discovery
+    from analysis.collect import collect, note_unfinished
+
+    results = collect(args.sweep_dir)
+    success = args.success or str(results.sweep.experiment.get("success") or "")
+    if not success:
+        raise ConfigError("discover: give --success (the experiment declares none)")
+    found = discovery.discover(results, success, density=args.density, mass_min=args.mass_min)
+    out = discovery.save(args.sweep_dir, found)
+    print(discovery.headline(discovery.load(args.sweep_dir)))
+    print(found.limits.to_string(index=False))
+    print(f"results: {out}")
+    note_unfinished(results)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        if args.command == "discover":
+            return discover(args)
         if args.command == "sensitivity":
             from analysis import sensitivity
             from analysis.collect import open_sweep

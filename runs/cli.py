@@ -51,15 +51,14 @@ def scenario_params(name: str, overrides: list[str]):
     return params_from_config(compose_config([*rest, f"scenario={name}"]))
 
 
-def main_job(cfg: DictConfig) -> None:
+def main_job(cfg: DictConfig) -> float | None:
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
     out = Path(HydraConfig.get().runtime.output_dir)
     overrides = _user_overrides()
     if cfg.get("experiment") is not None:  # one cell of an experiment's sweep (docs/sweeps.md)
         from experiments.sweep import run_cell
 
-        run_cell(cfg, overrides, out)
-        return
+        return run_cell(cfg, overrides, out)  # the objective, for a search sweeper (Optuna)
     names = scenario_names(cfg, overrides)
     scenarios = {name: scenario_params(name, overrides) for name in names}
     seeds = replicate_seeds(int(cfg.seed), int(cfg.replicates))
@@ -85,8 +84,8 @@ def main_job(cfg: DictConfig) -> None:
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
-def app(cfg: DictConfig) -> None:
-    main_job(cfg)
+def app(cfg: DictConfig) -> float | None:
+    return main_job(cfg)
 
 
 def validate(argv: list[str]) -> None:
