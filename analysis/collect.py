@@ -103,7 +103,7 @@ def label_keys(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
     """Columns that name a cell: arm first, then the swept keys in sweep order."""
     config = OmegaConf.to_container(sweep.config.hydra.sweeper.params or {}) or {}
     cli = list(sweep.config.hydra.overrides.task)
-    axes = plan.sweep_axes(config, cli)
+    axes = plan.sweep_axes(config, cli, intervals=plan.is_search(sweep.config))
     keys = [k for k in axes if k not in plan.RUN_KEYS and k in summary.columns]
     if "arm" in keys:
         keys.remove("arm")

@@ -35,6 +35,7 @@ FOLDER = "discovery"
 BOOTSTRAP = 500  # replicate resamples for the intervals
 STABILITY = 30  # PRIM reruns on resamples, for how often each dimension is restricted
 LEVEL = 0.95
+ALPHA = 0.05  # a restriction whose quasi-p-value is above this is dropped from the box
 _ALLOWED_NODES = (
     ast.Expression,
     ast.BoolOp,
@@ -164,7 +165,7 @@ def discover(
     box = run_prim(x, p, mass_min)
     trajectory = box.peeling_trajectory[["id", "coverage", "density", "mass", "res_dim", "n"]]
     chosen = choose(trajectory, density)
-    lims = box.box_lims[chosen]
+    lims, qp = significant(box, chosen)
     inside = in_box(x, lims)
     rng = np.random.default_rng(seed)
     values = matrix.to_numpy()
@@ -172,6 +173,8 @@ def discover(
     cov, den, base = (np.array([s[i] for s in stats]) for i in range(3))
     point = _box_stats(values, inside)
     restricted = restricted_dims(lims, box.prim.box_init)
+    limits = box_table(lims, box.prim.box_init, restricted)
+    limits["quasi-p"] = [qp.get(k, float("nan")) for k in restricted]
     shares = _stability(x, values, rng, mass_min, density, stability, keys)
     nodes, text = cart(x, p, seed)
     return Discovery(
@@ -180,7 +183,7 @@ def discover(
         x=x,
         trajectory=trajectory.reset_index(drop=True),
         chosen=chosen,
-        limits=box_table(lims, box.prim.box_init, restricted),
+        limits=limits,
         coverage=_interval(point[0], cov),
         density=_interval(point[1], den),
         base_rate=_interval(point[2], base),
@@ -210,6 +213,25 @@ def choose(trajectory: pd.DataFrame, density: float) -> int:
     if dense.empty:
         return int(trajectory["density"].astype(float).idxmax())
     return int(dense["coverage"].astype(float).idxmax())
+
+
+def significant(box: Any, chosen: int, alpha: float = ALPHA) -> tuple[pd.DataFrame, dict]:
+    """The chosen box without the restrictions PRIM's quasi-p-values (Bryant and Lempert 2010,
+    a one-sided binomial test per restriction) do not support at `alpha`: PRIM also trims
+    factors that do not matter, a little, and those trims are noise. Returns the limits and the
+    quasi-p-value of each restriction kept."""
+    lims = box.box_lims[chosen].copy()
+    init = box.prim.box_init
+    kept = {}
+    for key, values in box.p_values[chosen].items():
+        sides = [float(v) for v in values if v is not None and float(v) >= 0]
+        if not sides:
+            continue
+        if min(sides) > alpha:
+            lims[key] = init[key]
+        else:
+            kept[key] = min(sides)
+    return lims, kept
 
 
 def in_box(x: pd.DataFrame, lims: pd.DataFrame) -> np.ndarray:
@@ -300,7 +322,7 @@ def _stability(
             box = run_prim(x, p, mass_min)
         except (ConfigError, ValueError):
             continue
-        lims = box.box_lims[choose(box.peeling_trajectory, density)]
+        lims, _ = significant(box, choose(box.peeling_trajectory, density))
         for key in restricted_dims(lims, box.prim.box_init):
             counts[key] += 1
         done += 1
@@ -379,13 +401,21 @@ def load(sweep_dir: Path) -> dict[str, Any] | None:
     return stored
 
 
+def _condition(key: str, values: str) -> str:
+    """'coaching = nodes', 'pace 6 to 39': a restriction in a few words."""
+    name = key.rsplit(".", 1)[-1].replace("_", " ")
+    return f"{name} {values}" if " to " in values else f"{name} = {values}"
+
+
 def headline(d: dict[str, Any]) -> str:
     """One sentence: where success is likely, with the box's density and coverage."""
     box = d["box"]
     if box.empty:
         where = "anywhere in the space swept (no restriction found)"
     else:
-        where = "; ".join(f"{r['meaning']} {r['in the box']}" for r in box.to_dict("records"))
+        where = " and ".join(
+            _condition(r["factor"], r["in the box"]) for r in box.to_dict("records")
+        )
     den, cov = d["density"], d["coverage"]
     return (
         f"Success ({in_words(d['success'])}) is most likely when {where}: there, "

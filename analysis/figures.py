@@ -194,7 +194,7 @@ def heatmap(
         ax.set_title(title or words.outcome(outcome), fontsize=9)
         for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
             if not math.isnan(v):
-                strong = abs(v - centre) / spread > 0.6
+                strong = abs(float(norm(v)) - 0.5) > 0.3  # dark ends: white text
                 ax.text(
                     j,
                     i,
