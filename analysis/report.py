@@ -325,8 +325,8 @@ def headline_section(
                 f"[{sat[1]:.0%}, {sat[2]:.0%}] of runs"
             )
         lines.append(text + ".")
-    if found is not None:
-        lines.append(discovery.headline(found))
+    if found is not None:  # where success lies answers the question best: it goes first
+        lines.insert(0, discovery.headline(found))
     if not lines:
         lines.append("No contrast to report: the sweep has no reference cell to compare with.")
     body = "".join(f'<p class="answer">{escape(t)}</p>' for t in lines)
