@@ -162,6 +162,8 @@ def discover(
     matrix = success_matrix(summary, ok)
     x = cell_factors(summary, keys, matrix.index)
     p = matrix.mean(axis=1).to_numpy()
+    if np.nansum(p) == 0:
+        raise ConfigError(f"discover: no run meets the success definition {success!r}")
     box = run_prim(x, p, mass_min)
     trajectory = box.peeling_trajectory[["id", "coverage", "density", "mass", "res_dim", "n"]]
     chosen = choose(trajectory, density)

@@ -231,6 +231,24 @@ def test_sensitivity_appears_in_the_report_as_a_ranked_chart(sweep_dir, tmp_path
     assert ranked == sorted(ranked, reverse=True)
 
 
+def test_discovery_appears_in_the_report_as_a_box_with_intervals(sweep_dir, tmp_path):
+    copy = tmp_path / "sweep"
+    shutil.copytree(sweep_dir, copy, ignore=shutil.ignore_patterns("report"))
+    success = "final_schools_genuine >= 1 and mean_bureaucratization_index <= 0.6"
+    assert analysis_main(["discover", str(copy), "--success", success]) == 0
+    assert analysis_main(["report", str(copy)]) == 0
+    page = parse(copy / "report" / "index.html")
+    found = page.sections["discovery"]
+    assert len(found["images"]) == 1 and is_png(found["images"][0])  # the trajectory
+    box, stability, tree = found["tables"]
+    assert box[0][:3] == ["factor", "meaning", "in the box"]
+    assert stability[0] == ["factor", "meaning", "restricted in reruns"]
+    assert tree[0] == ["conditions", "cells", "probability of success"]
+    assert "of all successes" in page.sections["headline"]["text"]
+    bad = analysis("discover", str(copy), "--success", "happiness > 1")
+    assert bad.returncode == 2 and "unknown outcome 'happiness'" in bad.stderr
+
+
 def test_not_a_sweep_folder_is_one_line_and_writes_nothing(tmp_path):
     proc = analysis("report", str(tmp_path))
     assert proc.returncode == 2
