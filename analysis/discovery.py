@@ -17,6 +17,7 @@ import ast
 import json
 import logging
 import math
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -198,11 +199,13 @@ def discover(
 
 def run_prim(x: pd.DataFrame, p: np.ndarray, mass_min: float):
     """One PRIM box (peeling, then pasting) on the cells' success probabilities."""
-    from ema_workbench.analysis import prim
+    with warnings.catch_warnings():  # EMA Workbench's own deprecation notices, not ours
+        warnings.simplefilter("ignore")
+        from ema_workbench.analysis import prim
 
-    logging.getLogger("EMA").setLevel(logging.WARNING)
-    finder = prim.Prim(x, p.astype(float), mass_min=mass_min, peel_alpha=0.05, paste_alpha=0.05)
-    box = finder.find_box()
+        logging.getLogger("EMA").setLevel(logging.WARNING)
+        finder = prim.Prim(x, p.astype(float), mass_min=mass_min, peel_alpha=0.05, paste_alpha=0.05)
+        box = finder.find_box()
     if box is None:
         raise ConfigError("discover: PRIM found no box (no cell ever succeeded?)")
     return box
