@@ -1,10 +1,12 @@
-"""`python -m analysis collect|report|sensitivity SWEEP_DIR`: results of an experiment's sweep.
+"""`python -m analysis collect|report|sensitivity|discover SWEEP_DIR`: results of a sweep.
 
-collect      one tidy dataset: SWEEP_DIR/collected/summary.parquet (a row per run) and
-             steps.parquet (a row per run and month)
+collect      one dataset, SWEEP_DIR/collected/: runs/ (a row per run), steps/ (a row per run
+             and month), cells/ (a row per cell), Parquet partitioned by arm
 report       SWEEP_DIR/report/index.html, self-contained, with its figures as PNG beside it
 sensitivity  Morris screening and Sobol indices of the experiment's sensitivity outcome,
              stored in SWEEP_DIR/sensitivity/ and shown by the next report
+discover     scenario discovery (PRIM and CART) of a success definition, stored in
+             SWEEP_DIR/discovery/ and shown by the next report
 
 Bad input (a folder that is no sweep, a damaged run) gives one line on stderr and exit 2;
 nothing is written then. A sweep with planned runs missing gives one line and exit 3, unless
@@ -20,6 +22,7 @@ from pathlib import Path
 
 from experiments.folder import FolderError
 from experiments.store import StoreError
+from runs.arguments import OneLineParser
 from sim.params import ConfigError
 
 
@@ -44,13 +47,6 @@ def years(text: str) -> float:
     return value
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """argparse that reports a bad option in one line, like every other bad input."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"error: {self.prog}: {message}\n")
-
-
 def parser() -> argparse.ArgumentParser:
     p = OneLineParser(prog="python -m analysis", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -68,10 +64,40 @@ def parser() -> argparse.ArgumentParser:
     sens.add_argument("--trajectories", type=positive, default=None, help="Morris trajectories")
     sens.add_argument("--base-samples", type=positive, default=None, help="Sobol N (a power of 2)")
     sens.add_argument("--no-progress", action="store_true")
+    disc = sub.add_parser("discover", help="scenario discovery: PRIM and a CART tree")
+    disc.add_argument("sweep_dir", type=Path)
+    disc.add_argument(
+        "--partial", action="store_true", help="use the finished runs of an unfinished sweep"
+    )
+    disc.add_argument(
+        "--success",
+        default=None,
+        help="a condition on outcomes, e.g. 'final_share_genuine_of_adopted >= 0.5 and "
+        "mean_bureaucratization_index <= 0.5' (default: the experiment's)",
+    )
+    disc.add_argument("--density", type=float, default=0.8, help="density the box must reach")
+    disc.add_argument("--mass-min", type=float, default=0.05, help="smallest share of cells")
     return p
 
 
 PARTIAL_EXIT = 3  # a sweep with planned runs missing (rerun it, or pass --partial)
+
+
+def discover(args: argparse.Namespace) -> int:
+    from analysis import discovery
+    from analysis.collect import collect, note_unfinished
+
+    results = collect(args.sweep_dir)
+    success = args.success or str(results.sweep.experiment.get("success") or "")
+    if not success:
+        raise ConfigError("discover: give --success (the experiment declares none)")
+    found = discovery.discover(results, success, density=args.density, mass_min=args.mass_min)
+    out = discovery.save(args.sweep_dir, found)
+    print(discovery.headline(discovery.load(args.sweep_dir)))
+    print(found.limits.to_string(index=False))
+    print(f"results: {out}")
+    note_unfinished(results)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"error: {status.line()}, or add --partial", file=sys.stderr)
                 return PARTIAL_EXIT
             print(status.line())  # the first line says that the results are partial
+        if args.command == "discover":
+            return discover(args)
         results = collect(args.sweep_dir)
         if args.command == "collect":
             out = write_collected(results)

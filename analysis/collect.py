@@ -105,7 +105,7 @@ def label_keys(sweep: Sweep, summary: pd.DataFrame) -> list[str]:
     """Columns that name a cell: arm first, then the swept keys in sweep order."""
     config = OmegaConf.to_container(sweep.config.hydra.sweeper.params or {}) or {}
     cli = list(sweep.config.hydra.overrides.task)
-    axes = plan.sweep_axes(config, cli)
+    axes = plan.sweep_axes(config, cli, intervals=plan.is_search(sweep.config))
     keys = [k for k in axes if k not in plan.RUN_KEYS and k in summary.columns]
     if "arm" in keys:
         keys.remove("arm")
@@ -137,11 +137,49 @@ def _all_numbers(column: pd.Series) -> bool:
 
 
 def write_collected(results: Results) -> Path:
-    """SWEEP/collected/{summary,steps}.parquet, each written atomically."""
+    """SWEEP/collected/{runs,steps,cells}/: one dataset, Parquet partitioned by arm (Hive style,
+    ``arm=NAME/part-0.parquet``), each file written atomically. DuckDB reads it with
+    ``read_parquet('collected/runs/**/*.parquet', hive_partitioning=true)``, pandas with
+    ``pd.read_parquet('collected/runs')``."""
     out = results.sweep.path / COLLECTED
-    for name, df in (("summary", results.summary), ("steps", results.steps)):
-        store.write_atomic(out / f"{name}.parquet", _to_parquet(df))
+    tables = {"runs": results.summary, "steps": results.steps, "cells": cell_means(results)}
+    for name, df in tables.items():
+        write_dataset(out / name, df)
     return out
+
+
+def write_dataset(folder: Path, df: pd.DataFrame) -> None:
+    """One table as Parquet files under `folder`, a partition per arm; files of a partition that
+    is no longer there (an arm dropped from the sweep) are removed."""
+    if "arm" in df and df["arm"].notna().all():
+        parts = [
+            (folder / f"arm={arm}" / "part-0.parquet", group.drop(columns="arm"))
+            for arm, group in df.groupby("arm", sort=False)
+        ]
+    else:
+        parts = [(folder / "part-0.parquet", df)]
+    for path, part in parts:
+        store.write_atomic(path, _to_parquet(part.reset_index(drop=True)))
+    written = {path for path, _ in parts}
+    for stale in folder.glob("**/*.parquet"):
+        if stale not in written:
+            stale.unlink()
+
+
+def cell_means(results: Results) -> pd.DataFrame:
+    """One row per cell: its labels, its finished replicates and the mean of every outcome."""
+    from experiments import design as designs
+    from sim import outcomes
+
+    summary = results.summary
+    keys = [*results.label_keys, *designs.keys_of(results.sweep.config)]
+    keys = [k for k in dict.fromkeys(keys) if k in summary]
+    names = [o.name for o in outcomes.OUTCOMES if o.name in summary]
+    first = summary.drop_duplicates("cell").set_index("cell")[keys]
+    grouped = summary.groupby("cell", sort=False)
+    means = grouped[names].mean()
+    table = first.join(grouped.size().rename("replicates")).join(means)
+    return table.loc[summary["cell"].drop_duplicates()].reset_index()
 
 
 def _to_parquet(df: pd.DataFrame) -> bytes:

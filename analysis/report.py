@@ -1,9 +1,12 @@
 """A self-contained HTML report of a sweep (figures embedded), with the figures also as PNG.
 
-Sections (each a <section> with a stable id): overview, comparison (means and 95% CIs per
-cell), effects (paired differences and Hedges' g against the contrast's reference), adoption
-(genuine vs surface, bands), heatmap (bureaucratization over the two main axes), survival
-(after a reversal), sensitivity (Morris and Sobol, when computed), notes.
+Sections (each a <section> with a stable id): overview (with a warning when replicates are
+few), headline (the answer to the experiment's question, with its contrast and interval),
+comparison (means with intervals that stay inside each outcome's range), effects (paired
+differences, and Hedges' g when replicates suffice), robustness (regret and satisficing of the
+arms), discovery (PRIM box and CART tree, when computed), adoption (small multiples), heatmap
+(one per key outcome, diverging around the reference), survival (after a reversal), sensitivity
+(Morris and Sobol, when computed), notes.
 """
 
 from __future__ import annotations
@@ -16,15 +19,18 @@ from typing import Any
 import pandas as pd
 from omegaconf import OmegaConf
 
-from analysis import figures, sensitivity, stats
+from analysis import discovery, figures, robustness, sensitivity, stats, words
 from analysis.collect import Results
 from runs.storage import write_atomic
 
 REPORT = "report"
 SECTIONS = (
     "overview",
+    "headline",
     "comparison",
     "effects",
+    "robustness",
+    "discovery",
     "adoption",
     "heatmap",
     "survival",
@@ -39,6 +45,8 @@ table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}
 th:first-child,td:first-child{text-align:left} th{background:#f2f2f2}
 img{max-width:100%} .note{color:#555;font-size:.9em} dt{font-weight:600} dd{margin:0 0 .4em 1em}
+.warning{background:#fff4e0;border-left:4px solid #E69F00;padding:.5em 1em}
+.answer{font-size:1.05em;background:#eef5fb;border-left:4px solid #0072B2;padding:.5em 1em}
 """
 
 
@@ -97,8 +105,9 @@ def build(results: Results, out_dir: Path | None = None) -> Path:
             "comparison",
             "Comparison by scenario and setting",
             note(
-                f"Mean over replicates with its {stats.LEVEL:.0%} confidence interval "
-                "(t distribution); final values unless said otherwise."
+                f"Mean over replicates with its {stats.LEVEL:.0%} interval (percentile "
+                "bootstrap: it stays inside each outcome's range, counts ≥ 0 and shares in "
+                "[0, 1]); final values unless said otherwise."
             )
             + html_table(comp, ci_text),
         )
@@ -107,30 +116,31 @@ def build(results: Results, out_dir: Path | None = None) -> Path:
     eff = stats.effects(summary, keys, key, reference)
     body = note(
         f"Each setting against the one with {key} = {stats.show(reference)} and the same other "
-        "values: mean paired difference over replicates (same seeds) with its 95% CI, and "
-        "Hedges' g (about 0.2 small, 0.5 medium, 0.8 large)."
+        "values: mean paired difference over replicates (same seeds) with its 95% bootstrap "
+        "interval, and Hedges' g (about 0.2 small, 0.5 medium, 0.8 large), shown only with at "
+        f"least {stats.MIN_REPLICATES} replicates."
     )
     body += html_table(eff, ci_text) if not eff.empty else note("No pair of cells to compare.")
     parts.append(section("effects", "Effect sizes", body))
+
+    ranking = robustness_table(results)
+    found = discovery.load(sweep.path)
+    parts.insert(1, headline_section(results, table, key, reference, eff, ranking, found))
+    parts.append(robustness_section(results, ranking))
+    parts.append(discovery_section(results, found, out))
 
     png = figures.adoption(results.steps, table, keys, key, out / "adoption.png")
     parts.append(
         section(
             "adoption",
             "Adoption: genuine practice and surface compliance",
-            note("Schools by state over time; line: mean over replicates, band: 95% CI.")
-            + figure(png, "adoption curves"),
+            note(
+                "Schools by state over time, a panel per setting (or per arm when there are many)."
+            )
+            + figure(png, "adoption curves, small multiples"),
         )
     )
-
-    png, notes = figures.heatmap(summary, table, list(exp.axes), key, out / "bureaucratization.png")
-    body = note(
-        "Mean bureaucratization index over the run (share of paperwork supervision, cascade "
-        "loss, coach overload, unsheltered adopters), averaged over replicates and any other "
-        "swept key."
-    )
-    body += figure(png, "bureaucratization heatmap") + "".join(note(n) for n in notes)
-    parts.append(section("heatmap", "Bureaucratization risk over the main axes", body))
+    parts.append(heatmap_section(results, table, key, reference, out))
 
     png = figures.survival(summary, table, out / "survival.png")
     body = (
@@ -185,7 +195,7 @@ def overview(results: Results, table: pd.DataFrame) -> str:
         if status is None or status.complete
         else f'<p class="partial"><strong>{escape(status.line())}</strong></p>'
     )
-    return section("overview", "Overview", f"{warning}<dl>{dl}</dl>")
+    return section("overview", "Overview", f"{warning}<dl>{dl}</dl>" + adequacy_warning(summary))
 
 
 def _plan_items(results: Results) -> dict[str, str]:
@@ -198,6 +208,19 @@ def _plan_items(results: Results) -> dict[str, str]:
         "missing runs": str(len(status.missing)),
         "sweep": "complete" if status.complete else "PARTIAL",
     }
+
+
+def adequacy_warning(summary: pd.DataFrame) -> str:
+    """A visible warning when some cell has fewer replicates than the report needs."""
+    fewest = int(summary.groupby("cell").size().min())
+    if fewest >= stats.MIN_REPLICATES:
+        return ""
+    return (
+        f'<p class="warning">Only {fewest} replicates in some cells (this report wants at least '
+        f"{stats.MIN_REPLICATES}): intervals are wide and unstable, and standardized effects "
+        "(Hedges' g) are not shown. Raise <code>replicates</code> and run the sweep again; "
+        "finished runs are kept.</p>"
+    )
 
 
 def _years(results: Results) -> float:
@@ -260,3 +283,195 @@ def notes_section() -> str:
             "pace) is run once and compared with every value of that key.</li></ul>"
         ),
     )
+
+
+def key_outcomes(results: Results) -> list[str]:
+    wanted = [str(o) for o in results.sweep.experiment.get("key_outcomes") or []]
+    return [o for o in wanted if o in results.summary] or ["final_schools_genuine"]
+
+
+def success_of(results: Results) -> str | None:
+    text = results.sweep.experiment.get("success")
+    return str(text) if text else None
+
+
+def robustness_table(results: Results) -> pd.DataFrame:
+    outcome = str(results.sweep.experiment.objective.outcome)
+    keys = [k for k in results.label_keys if k != "replicate"]
+    return robustness.table(results.summary, keys, outcome, success_of(results))
+
+
+def headline_section(
+    results: Results,
+    table: pd.DataFrame,
+    key: str | None,
+    reference: Any,
+    eff: pd.DataFrame,
+    ranking: pd.DataFrame,
+    found: dict[str, Any] | None,
+) -> str:
+    """The answer first: the biggest contrast on the first key outcome, the most robust arm, and
+    where success is likely (when discovery has been run)."""
+    outcome = key_outcomes(results)[0]
+    label = words.outcome(outcome)
+    lines = []
+    column = f"Δ {stats.OUTCOMES.get(outcome, label)}"
+    if not eff.empty and column in eff:
+        best = eff.loc[eff[column].map(lambda v: v[0]).idxmax()]
+        m, lo, hi = best[column]
+        lines.append(
+            f"Largest gain in {label} against {key} = {stats.show(reference)}: "
+            f"{best['cell']} against {best['against']}, {m:+.3g} [{lo:.3g}, {hi:.3g}] "
+            f"(mean paired difference over {best['n']} replicates, 95% bootstrap interval)."
+        )
+        worst = eff.loc[eff[column].map(lambda v: v[0]).idxmin()]
+        if worst["cell"] != best["cell"]:
+            m, lo, hi = worst[column]
+            lines.append(f"Smallest: {worst['cell']}, {m:+.3g} [{lo:.3g}, {hi:.3g}].")
+    lines += average_contrasts(results, table, key, reference, outcome)
+    if not ranking.empty:
+        top = ranking.iloc[0]
+        m, lo, hi = top["mean regret"]
+        sat = top["satisficing"]
+        text = (
+            f"Most robust arm: {top['arm']}, mean regret in "
+            f"{words.outcome(str(results.sweep.experiment.objective.outcome))} "
+            f"{m:.3g} [{lo:.3g}, {hi:.3g}] across {ranking.attrs['states']} states of the world"
+        )
+        if not math.isnan(sat[0]):
+            text += (
+                f"; it meets the success definition in {sat[0]:.0%} "
+                f"[{sat[1]:.0%}, {sat[2]:.0%}] of runs"
+            )
+        lines.append(text + ".")
+    if found is not None:  # where success lies answers the question best: it goes first
+        lines.insert(0, discovery.headline(found))
+    if not lines:
+        lines.append("No contrast to report: the sweep has no reference cell to compare with.")
+    body = "".join(f'<p class="answer">{escape(t)}</p>' for t in lines)
+    return section("headline", "The answer", body)
+
+
+def robustness_section(results: Results, ranking: pd.DataFrame) -> str:
+    if ranking.empty:
+        return section(
+            "robustness", "Robustness", note("Robustness compares arms: this sweep has one.")
+        )
+    outcome = words.outcome(str(results.sweep.experiment.objective.outcome))
+    success = success_of(results)
+    text = (
+        f"A state of the world is a setting of everything but the arm "
+        f"({ranking.attrs['states']} here). Regret: in each state, the best arm's {outcome} "
+        "minus this arm's, paired replicate by replicate (same seeds); mean and worst over states. "
+        + (f"Satisficing: share of runs with {discovery.in_words(success)}. " if success else "")
+        + "Intervals: 95%, from resampling replicates. Ranked by mean regret."
+    )
+    return section(
+        "robustness", "Robustness of the arms", note(text) + html_table(ranking, ci_text)
+    )
+
+
+def discovery_section(results: Results, found: dict[str, Any] | None, out: Path) -> str:
+    if found is None:
+        success = success_of(results) or "OUTCOME >= VALUE"
+        return section(
+            "discovery",
+            "Scenario discovery",
+            note(
+                f"Not computed for this sweep. Run `uv run python -m analysis discover "
+                f'{results.sweep.path} --success "{success}"`, then build the report again.'
+            ),
+        )
+    png = figures.trajectory(found["trajectory"], int(found["chosen"]), out / "discovery.png")
+    body = f'<p class="answer">{escape(discovery.headline(found))}</p>'
+    body += note(
+        f"PRIM (EMA Workbench) on {found['cells']} settings, each with its probability of "
+        f"success over {found['replicates']}+ replicates. The chosen box (circled on the "
+        "trajectory) is the one with the largest coverage among those with density ≥ the "
+        "asked density (0.8 by default); restrictions its quasi-p-value does not support "
+        "(above 0.05) are then dropped, which can lower the density a little. Intervals: 95%, "
+        "from resampling replicates with the box held fixed."
+    )
+    body += "<h3>The box</h3>" + html_table(found["box"], str)
+    shares = pd.DataFrame(
+        [
+            {"factor": k, "meaning": words.meaning(k), "restricted in reruns": v}
+            for k, v in sorted(found["restricted_share"].items(), key=lambda kv: -kv[1])
+        ]
+    )
+    body += "<h3>How stable is the box?</h3>" + note(
+        "Share of PRIM reruns on replicate resamples whose chosen box restricts each factor: "
+        "near 1, the restriction is robust; near 0, the factor does not matter for success."
+    )
+    body += html_table(shares, _share)
+    body += figure(png, "PRIM peeling trajectory")
+    tree = found["tree"]
+    body += "<h3>A second answer: CART</h3>" + note(
+        "A regression tree (depth 3) of the probability of success; its leaves, most successful "
+        "first."
+    )
+    body += html_table(tree, _num)
+    return section("discovery", "Scenario discovery: where does success lie?", body)
+
+
+def heatmap_section(
+    results: Results, table: pd.DataFrame, key: str | None, reference: Any, out: Path
+) -> str:
+    exp = results.sweep.experiment
+    body = note(
+        "Mean over replicates (and over any other swept key) of each key outcome over the "
+        "experiment's two axes; an axis with many values (a design's draws) is cut into quartile "
+        "bins. Colours diverge from the reference cells' mean: one hue above it, the other below."
+    )
+    for outcome in key_outcomes(results):
+        png, notes = figures.heatmap(
+            results.summary,
+            table,
+            list(exp.axes),
+            key,
+            reference,
+            out / f"heatmap_{outcome}.png",
+            outcome,
+        )
+        body += f"<h3>{escape(words.outcome(outcome))}</h3>"
+        body += figure(png, f"heatmap of {outcome}") + "".join(note(n) for n in notes)
+    return section("heatmap", "Key outcomes over the main axes", body)
+
+
+def _share(v: Any) -> str:
+    if isinstance(v, float):
+        return "—" if math.isnan(v) else f"{v:.0%}"
+    return str(v)
+
+
+def average_contrasts(
+    results: Results, table: pd.DataFrame, key: str | None, reference: Any, outcome: str
+) -> list[str]:
+    """Per value of the contrast key: the paired difference from the reference averaged over
+    every setting, replicate by replicate, with its bootstrap interval over replicates."""
+    if key is None:
+        return []
+    summary = results.summary
+    others = [k for k in stats.varied_keys(summary, results.label_keys) if k != key]
+    by_replicate = summary.set_index(["cell", "replicate"])[outcome]
+    groups: dict[str, list[pd.Series]] = {}
+    for cell in table.to_dict("records"):
+        if stats._same(cell[key], reference):
+            continue
+        ref = stats.reference_cell(cell, table, key, reference, others)
+        if ref is None:
+            continue
+        diff = by_replicate.loc[cell["cell"]] - by_replicate.loc[ref]
+        groups.setdefault(stats.show(cell[key]), []).append(diff)
+    lines = []
+    for value, diffs in groups.items():
+        if len(diffs) < 2:
+            continue
+        per_replicate = pd.concat(diffs, axis=1).mean(axis=1)
+        m, lo, hi, n = stats.bootstrap_ci(per_replicate)
+        lines.append(
+            f"Averaged over its {len(diffs)} settings, {key} = {value} against "
+            f"{stats.show(reference)}: {words.outcome(outcome)} {m:+.3g} [{lo:.3g}, {hi:.3g}] "
+            f"({n} replicates, paired)."
+        )
+    return lines

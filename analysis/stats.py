@@ -17,6 +17,10 @@ from scipy import stats
 from sim import outcomes
 
 LEVEL = 0.95
+# Below this many replicates per cell the report warns, and standardized effects are not shown:
+# with 3 replicates a spread estimate is too rough for Hedges' g (and intervals are wide).
+MIN_REPLICATES = 10
+BOOTSTRAP = 2000  # resamples for the range-respecting intervals
 
 # Outcomes of the comparison table, labelled from the catalogue (sim.outcomes).
 OUTCOMES = {
@@ -59,6 +63,23 @@ def mean_ci(x: Sequence[float] | np.ndarray) -> tuple[float, float, float, int]:
     half = t_half_width(a)
     m = float(a.mean())
     return m, m - half, m + half, int(a.size)
+
+
+def bootstrap_ci(x: Sequence[float] | np.ndarray, seed: int = 0) -> tuple[float, float, float, int]:
+    """(mean, lower, upper, n): a percentile bootstrap interval of the mean. Every resampled mean
+    lies between the smallest and largest value, so the interval never leaves an outcome's range
+    (a count is never below 0, a share never above 1), unlike a t interval at small n."""
+    a = np.asarray(x, dtype=float)
+    a = a[~np.isnan(a)]
+    if a.size == 0:
+        return float("nan"), float("nan"), float("nan"), 0
+    m = float(a.mean())
+    if a.size == 1:
+        return m, float("nan"), float("nan"), 1
+    rng = np.random.default_rng(seed)
+    means = a[rng.integers(0, a.size, size=(BOOTSTRAP, a.size))].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
+    return m, float(lo), float(hi), int(a.size)
 
 
 def hedges_g(a: np.ndarray, b: np.ndarray) -> float:
@@ -115,7 +136,7 @@ def comparison(summary: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
         row: dict[str, Any] = {"cell": cell.label, "n": len(group)}
         for col, name in OUTCOMES.items():
             if col in group and group[col].notna().any():
-                m, lo, hi, _ = mean_ci(group[col])
+                m, lo, hi, _ = bootstrap_ci(group[col])
                 row[name] = (m, lo, hi)
         rows.append(row)
     return pd.DataFrame(rows)
@@ -157,11 +178,10 @@ def effects(
             if col not in a:
                 continue
             diff = (a.loc[paired, col] - b.loc[paired, col]).to_numpy(dtype=float)
-            m, lo, hi, _ = mean_ci(diff)
+            m, lo, hi, _ = bootstrap_ci(diff)
             row[f"Δ {OUTCOMES[col]}"] = (m, lo, hi)
-            row[f"g {OUTCOMES[col]}"] = hedges_g(
-                a[col].to_numpy(dtype=float), b[col].to_numpy(dtype=float)
-            )
+            g = hedges_g(a[col].to_numpy(dtype=float), b[col].to_numpy(dtype=float))
+            row[f"g {OUTCOMES[col]}"] = g if len(paired) >= MIN_REPLICATES else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from experiments import design
 from runs.config import CONFIG_DIR, one_line, params_from_config
 from sim.params import ConfigError
 
@@ -58,20 +59,36 @@ def task_overrides(overrides: Sequence[str]) -> list[str]:
     return [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
 
 
-def sweep_axes(params: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, list[str]]:
+def sweep_axes(
+    params: Mapping[str, Any], overrides: Sequence[str], intervals: bool = False
+) -> dict[str, list[str]]:
     """Key → the job overrides it takes, in sweep order (BasicSweeper's rules: the command
-    line replaces the experiment's values for the same key, and keeps its place)."""
+    line replaces the experiment's values for the same key, and keeps its place). With
+    `intervals` (a search sweeper such as Optuna's), an interval stands for its two ends."""
     lines = [f"{k}={v}" for k, v in params.items()] + list(task_overrides(overrides))
     axes: dict[str, list[str]] = {}
     for override in parse(lines):
         key, element = key_of(override), override.get_key_element()
         if override.is_sweep_override():
+            if intervals and not override.is_discrete_sweep():
+                ends = (override.value().start, override.value().end)
+                axes[key] = [f"{element}={_plain_number(v)}" for v in ends]
+                continue
             if not override.is_discrete_sweep():
                 raise ConfigError(f"{key}: only lists and range() can be swept here")
             axes[key] = [f"{element}={v}" for v in override.sweep_string_iterator()]
         else:
             axes[key] = [f"{element}={override.get_value_element_as_str()}"]
     return axes
+
+
+def _plain_number(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else repr(float(v))
+
+
+def is_search(cfg: DictConfig) -> bool:
+    """Whether the sweep is a search (Optuna's sweeper) rather than a list of cells."""
+    return "optuna" in str(OmegaConf.select(cfg, "hydra.sweeper._target_", default="")).lower()
 
 
 def value_of(line: str) -> Any:
@@ -148,7 +165,7 @@ def check(overrides: Sequence[str]) -> list[Cell]:
         raise fail(f"replicates: {cfg.replicates} is out of range; allowed: ≥ 1")
     if cfg.replicate is not None and not 0 <= int(cfg.replicate) < int(cfg.replicates):
         raise fail(f"replicate: {cfg.replicate} is out of range; allowed: 0 .. replicates-1")
-    axes = sweep_axes(cfg.hydra.sweeper.params or {}, overrides)
+    axes = sweep_axes(cfg.hydra.sweeper.params or {}, overrides, intervals=is_search(cfg))
     for line in axes.get("replicate", []):
         r = value_of(line)
         if r is not None and not (isinstance(r, int) and 0 <= r < int(cfg.replicates)):
@@ -174,7 +191,7 @@ def check(overrides: Sequence[str]) -> list[Cell]:
             if key_of(parse([line])[0]) in swept:
                 raise fail(f"arm '{arm}' sets '{line}', a key the sweep also sets")
     for key in exp.axes:
-        if key not in axes:
+        if key not in axes and key not in design.keys_of(cfg):
             raise fail(f"axis '{key}' is not swept; swept: {', '.join(axes)}")
     contrast_key, reference = exp.contrast.key, exp.contrast.reference
     if contrast_key is not None:
@@ -184,9 +201,15 @@ def check(overrides: Sequence[str]) -> list[Cell]:
         if reference not in options:
             raise fail(f"contrast reference {reference!r} is not among {contrast_key}: {options}")
     plan = cells(cfg, axes)
+    arm_keys = {key_of(o) for arm in arms for o in parse(arm_spec(cfg, arm)[0])}
+    try:
+        space = design.check(cfg, axes, arm_keys)
+    except ConfigError as err:
+        raise fail(str(err)) from None
     composed: dict[tuple[str, ...], DictConfig] = {}
     for cell in _cells_to_check(plan, axes):
         arm_overrides, _ = arm_spec(cfg, cell.arm)
+        cell = replace(cell, overrides=(*cell.overrides, *design.lines(space, cell.overrides)))
         try:
             params_from_config(_quick_cell_config(plain, cell, arm_overrides, composed))
         except ConfigError as err:

@@ -31,9 +31,13 @@ class SweepProgress(Callback):
         setting = config.output.progress
         if not (sys.stderr.isatty() if setting == "auto" else bool(setting)):
             return
-        axes = plan.sweep_axes(config.hydra.sweeper.params or {}, list(config.hydra.overrides.task))
-        axes = {k: v for k, v in axes.items() if k not in plan.RUN_KEYS}
-        total = plan.planned_runs(plan.cells(config, axes), config)
+        if plan.is_search(config):  # a search: its trials, each a cell
+            total = int(config.hydra.sweeper.n_trials) * int(config.replicates)
+        else:
+            task = list(config.hydra.overrides.task)
+            axes = plan.sweep_axes(config.hydra.sweeper.params or {}, task)
+            axes = {k: v for k, v in axes.items() if k not in plan.RUN_KEYS}
+            total = plan.planned_runs(plan.cells(config, axes), config)
         sweep_dir = Path(str(config.hydra.sweep.dir))
         self._stop.clear()
         self._thread = threading.Thread(target=self._watch, args=(sweep_dir, total), daemon=True)

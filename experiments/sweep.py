@@ -18,7 +18,7 @@ import pandas as pd
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
-from experiments import plan, store
+from experiments import design, plan, store
 from runs.config import params_from_config
 from runs.driver import label, replicate_seeds, run_one
 from runs.storage import remove_orphaned_temps
@@ -27,17 +27,20 @@ from sim.params import Params
 log = logging.getLogger(__name__)
 
 
-def run_cell(cfg: DictConfig, overrides: Sequence[str], cell_dir: Path) -> int:
-    """Run the missing replicates of this job's cell; returns how many runs it computed."""
+def run_cell(cfg: DictConfig, overrides: Sequence[str], cell_dir: Path) -> float | None:
+    """Run the missing replicates of this job's cell; returns the experiment's objective over
+    the cell's finished replicates (None for a cell its arm does not run)."""
     arm = None if cfg.arm is None else str(cfg.arm)
     arm_overrides, ignores = plan.arm_spec(cfg, arm)
     if ignores and not _first_of_ignored(overrides, ignores):
         log.info("arm %s ignores %s: it runs in the cell at their first values", arm, ignores)
-        return 0
-    cell_cfg = plan.cell_config(overrides, arm_overrides)
+        return None
+    drawn = design.of_cell(cfg, list(overrides))  # a design point's values, if any
+    cell_cfg = plan.cell_config([*overrides, *drawn], arm_overrides)
     params = params_from_config(plan.model_part(cell_cfg))
     labels = plan.labels(overrides)
     labels.update({key: None for key in ignores})  # these keys do not act on this arm
+    labels.update(plan.labels(drawn))
     seeds = replicate_seeds(int(cfg.seed), int(cfg.replicates))
     wanted = range(len(seeds)) if cfg.replicate is None else [int(cfg.replicate)]
     ids = {
@@ -64,7 +67,21 @@ def run_cell(cfg: DictConfig, overrides: Sequence[str], cell_dir: Path) -> int:
         computed,
         len(wanted) - computed,
     )
-    return computed
+    return objective(cfg, cell_dir)
+
+
+def objective(cfg: DictConfig, cell_dir: Path) -> float:
+    """The experiment's objective (``experiment.objective``) over the cell's finished runs: the
+    mean outcome if the mean constrained outcome stays within its ceiling, else minus the excess,
+    so that a search ranks every infeasible setting below every feasible one."""
+    spec = cfg.experiment.objective
+    runs = sorted(p.parent for p in (cell_dir / store.RUNS).glob(f"*/{store.DONE}"))
+    rows = pd.concat([pd.read_parquet(r / "summary.parquet") for r in runs], ignore_index=True)
+    value = float(rows[str(spec.outcome)].mean())
+    if spec.get("ceiling") is None:
+        return value
+    excess = float(rows[str(spec.constraint)].mean()) - float(spec.ceiling)
+    return value if excess <= 0 else -excess
 
 
 def write_run(

@@ -11,5 +11,5 @@ class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose refusal is one line naming the problem, with exit code 2."""
 
     def error(self, message: str) -> NoReturn:
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {self.prog}: {message}", file=sys.stderr)
         sys.exit(2)

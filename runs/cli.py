@@ -44,7 +44,7 @@ def scenario_params(name: str, overrides: list[str]):
     return params_from_config(compose_config([*rest, f"scenario={name}"]))
 
 
-def main_job(cfg: DictConfig) -> None:
+def main_job(cfg: DictConfig) -> float | None:
     from runs.driver import comparison_table, plot_adoption, replicate_seeds, run_scenarios
     from runs.snapshots import SnapshotPlan, check_steps
     from runs.storage import write_parquet_atomic
@@ -55,8 +55,7 @@ def main_job(cfg: DictConfig) -> None:
     if cfg.get("experiment") is not None:  # one cell of an experiment's sweep (docs/sweeps.md)
         from experiments.sweep import run_cell
 
-        run_cell(cfg, overrides, out)
-        return
+        return run_cell(cfg, overrides, out)  # the objective, for a search sweeper (Optuna)
     names = scenario_names(cfg, overrides)
     scenarios = {name: scenario_params(name, overrides) for name in names}
     seeds = replicate_seeds(int(cfg.seed), int(cfg.replicates))
@@ -82,9 +81,9 @@ def main_job(cfg: DictConfig) -> None:
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
-def app(cfg: DictConfig) -> None:
+def app(cfg: DictConfig) -> float | None:
     try:
-        main_job(cfg)
+        return main_job(cfg)
     except OSError as err:  # a full or read-only disk: one line, not a traceback
         where = err.filename or HydraConfig.get().runtime.output_dir
         print(

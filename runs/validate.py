@@ -54,6 +54,7 @@ TOP_KEYS = {
     "experiment",
     "arm",
     "replicate",
+    "point",
     "calibration",
 }
 # Hydra's own flags that take a value (`--cfg job`): that value is not an override.
@@ -321,6 +322,8 @@ def check_run_keys(cfg: DictConfig) -> None:
             replicates - 1,
             f"null or an integer in [0, {replicates - 1}] (replicates - 1)",
         )
+    if "point" in cfg and _value(cfg, "point") is not None:  # a design's point (experiments)
+        check_integer("point", _value(cfg, "point"), 0, MAX_SEED, "null or an integer ≥ 0")
     scenario_names(cfg)
     plot = _value(cfg, "output.plot")
     if not isinstance(plot, bool):

@@ -21,6 +21,7 @@ from scipy import stats as sps
 
 from analysis import stats
 from analysis.__main__ import main as analysis_main
+from analysis.collect import collect
 from analysis.report import SECTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,17 +126,35 @@ def is_png(src: str) -> bool:
     )
 
 
-def test_collect_builds_one_tidy_dataset(sweep_dir):
+def test_collect_builds_one_dataset_that_duckdb_and_pandas_read(sweep_dir):
     assert analysis_main(["collect", str(sweep_dir)]) == 0
-    summary = pd.read_parquet(sweep_dir / "collected" / "summary.parquet")
-    steps = pd.read_parquet(sweep_dir / "collected" / "steps.parquet")
-    assert len(summary) == 4 * 2
+    collected = sweep_dir / "collected"
+    summary = pd.read_parquet(collected / "runs")
+    steps = pd.read_parquet(collected / "steps")
+    cells = pd.read_parquet(collected / "cells")
+    assert len(summary) == 4 * 2 and len(cells) == 4
     assert not summary.duplicated(["cell", "replicate"]).any()
-    assert set(summary["arm"]) == {"movement", "mandate"}
+    assert set(summary["arm"]) == {"movement", "mandate"}  # from the partition folders
+    assert sorted(p.name for p in (collected / "runs").iterdir()) == ["arm=mandate", "arm=movement"]
     assert set(summary["scenario.reversal_year"]) == {1, 2}
     # Three years of months plus the initial state, for every run, labelled like its run.
     assert len(steps) == 8 * (36 + 1)
     assert {"arm", "scenario.reversal_year", "schools_genuine"} <= set(steps.columns)
+    # A cell's row holds the mean of its runs.
+    first = cells.iloc[0]
+    runs = summary[summary["cell"] == first["cell"]]
+    assert first["final_schools_genuine"] == pytest.approx(runs["final_schools_genuine"].mean())
+
+    import duckdb
+
+    rows = duckdb.sql(
+        f"""SELECT arm, count(*) AS runs, avg(final_schools_genuine) AS genuine
+            FROM read_parquet('{collected}/runs/**/*.parquet', hive_partitioning = true)
+            GROUP BY arm ORDER BY arm"""
+    ).fetchall()
+    expected = summary.groupby("arm", observed=True)["final_schools_genuine"].mean()
+    assert [(a, n) for a, n, _ in rows] == [("mandate", 4), ("movement", 4)]
+    assert [g for *_, g in rows] == pytest.approx([expected["mandate"], expected["movement"]])
 
 
 def test_report_has_every_section_with_its_tables_and_figures(sweep_dir):
@@ -152,12 +171,21 @@ def test_report_has_every_section_with_its_tables_and_figures(sweep_dir):
     header, rows = table[0], table[1:]
     assert header[:2] == ["cell", "n"] and "genuine schools" in header
     assert len(rows) == 4 and all(r[1] == "2" for r in rows)
-    # The printed mean and 95% CI are those of the runs.
-    summary = pd.read_parquet(out.parent / "collected" / "summary.parquet")
+    # The printed mean and 95% interval are those of the runs, and inside the outcome's range.
+    summary = collect(sweep_dir).summary
     col = header.index("genuine schools")
     first_cell = summary[summary["cell"] == summary["cell"].iloc[0]]
-    mean, lo, hi, _ = stats.mean_ci(first_cell["final_schools_genuine"])
+    mean, lo, hi, _ = stats.bootstrap_ci(first_cell["final_schools_genuine"])
     assert rows[0][col] == f"{mean:.3g} [{lo:.3g}, {hi:.3g}]"
+    share = header.index("genuine share of adopters")
+    for row in rows:
+        for text in (row[col], row[share]):
+            low, high = (float(v) for v in text.split("[")[1].rstrip("]").split(", "))
+            assert 0 <= low <= high
+        assert float(row[share].split("[")[1].split(", ")[1].rstrip("]")) <= 1
+    # Two replicates: the report says so, and shows no Hedges' g.
+    assert "Only 2 replicates" in page.sections["overview"]["text"]
+    assert page.sections["headline"]["text"].count("[") >= 1
 
     # Effects: each mandate cell against the movement cell of the same reversal year.
     effects = page.sections["effects"]["tables"][0]
@@ -165,13 +193,25 @@ def test_report_has_every_section_with_its_tables_and_figures(sweep_dir):
         "movement · reversal_year=1",
         "movement · reversal_year=2",
     ]
-    assert any(h.startswith("g ") for h in effects[0])
+    g_columns = [i for i, h in enumerate(effects[0]) if h.startswith("g ")]
+    assert g_columns and all(r[i] == "—" for r in effects[1:] for i in g_columns)
 
-    for name in ("adoption", "heatmap", "survival"):
+    for name in ("adoption", "survival"):
         images = page.sections[name]["images"]
         assert len(images) == 1 and is_png(images[0]), name
-    for png in ("adoption.png", "bureaucratization.png", "survival.png"):
+    heatmaps = page.sections["heatmap"]["images"]
+    assert len(heatmaps) == 3 and all(is_png(src) for src in heatmaps)  # one per key outcome
+    pngs = ["adoption.png", "survival.png"]
+    pngs += [f"heatmap_{o}.png" for o in ("final_schools_genuine", "mean_bureaucratization_index")]
+    for png in pngs:
         assert (out / png).stat().st_size > 5_000
+    # Two arms: a robustness table ranks them; discovery says how to compute it.
+    ranking = page.sections["robustness"]["tables"][0]
+    assert ranking[0][:2] == ["rank", "arm"] and {r[1] for r in ranking[1:]} == {
+        "movement",
+        "mandate",
+    }
+    assert "analysis discover" in page.sections["discovery"]["text"]
     assert "analysis sensitivity" in page.sections["sensitivity"]["text"]
 
 
@@ -189,6 +229,24 @@ def test_sensitivity_appears_in_the_report_as_a_ranked_chart(sweep_dir, tmp_path
     assert "mu_star" in morris[0] and "ST" in sobol[0]
     ranked = [float(row[morris[0].index("mu_star")]) for row in morris[1:]]
     assert ranked == sorted(ranked, reverse=True)
+
+
+def test_discovery_appears_in_the_report_as_a_box_with_intervals(sweep_dir, tmp_path):
+    copy = tmp_path / "sweep"
+    shutil.copytree(sweep_dir, copy, ignore=shutil.ignore_patterns("report"))
+    success = "final_schools_genuine >= 1 and mean_bureaucratization_index <= 0.6"
+    assert analysis_main(["discover", str(copy), "--success", success]) == 0
+    assert analysis_main(["report", str(copy)]) == 0
+    page = parse(copy / "report" / "index.html")
+    found = page.sections["discovery"]
+    assert len(found["images"]) == 1 and is_png(found["images"][0])  # the trajectory
+    box, stability, tree = found["tables"]
+    assert box[0][:3] == ["factor", "meaning", "in the box"]
+    assert stability[0] == ["factor", "meaning", "restricted in reruns"]
+    assert tree[0] == ["conditions", "cells", "probability of success"]
+    assert "of all successes" in page.sections["headline"]["text"]
+    bad = analysis("discover", str(copy), "--success", "happiness > 1")
+    assert bad.returncode == 2 and "unknown outcome 'happiness'" in bad.stderr
 
 
 def test_not_a_sweep_folder_is_one_line_and_writes_nothing(tmp_path):

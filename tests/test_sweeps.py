@@ -317,6 +317,8 @@ def test_unknown_experiment_names_the_ones_there_are():
         ("bureaucratization_risk", 18),
         ("test_pressure", 2 * 9),
         ("policy_reversal", 3 * 4),
+        ("mandate_conditions", 2 * 48),  # two arms × the design's points
+        ("design_a_scaleup", 2**6),  # a search: each interval's two ends, each choice
     ],
 )
 def test_every_experiment_is_valid_and_has_its_cells(experiment, cells):
