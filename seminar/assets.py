@@ -23,7 +23,6 @@ import tempfile
 from pathlib import Path
 
 import jinja2
-
 import solara.server.server as solara_server
 import solara.server.settings as solara_settings
 

@@ -28,7 +28,7 @@ from seminar.settings import (
     COACHING_CHOICES,
     LEVERS,
     Lever,
-    Settings,
+    Levers,
     choose_scenario,
     command_line,
     injected_events,
@@ -78,7 +78,7 @@ CSS = """
 """
 
 
-def start_run(settings: Settings, previous: list | tuple = ()) -> tuple[SeminarRun | None, str]:
+def start_run(settings: Levers, previous: list | tuple = ()) -> tuple[SeminarRun | None, str]:
     """A new run, or None and a one-line reason (shown in the page, never a blank screen)."""
     try:
         return SeminarRun(settings, injected_events(), previous), ""
@@ -89,7 +89,7 @@ def start_run(settings: Settings, previous: list | tuple = ()) -> tuple[SeminarR
         return None, f"{type(err).__name__}: {err}"
 
 
-def first_settings() -> tuple[Settings | None, str]:
+def first_settings() -> tuple[Levers | None, str]:
     """The default scenario's levers, or None and why the configuration cannot give them."""
     try:
         return preset(default_scenario()), ""
@@ -107,7 +107,7 @@ def SeminarPage() -> None:  # noqa: N802
 
 
 @solara.component
-def Seminar(first: Settings) -> None:  # noqa: N802
+def Seminar(first: Levers) -> None:  # noqa: N802
     settings = solara.use_reactive(first)
     initial = solara.use_memo(lambda: start_run(first), [])
     run = solara.use_reactive(initial[0])
@@ -231,7 +231,7 @@ def Events(frame: Frame | None, on_inject: Callable[[str], None]) -> None:  # no
 
 # ------------------------------------------------------------------------------ settings
 @solara.component
-def Controls(settings: solara.Reactive[Settings]) -> None:  # noqa: N802
+def Controls(settings: solara.Reactive[Levers]) -> None:  # noqa: N802
     s = settings.value
     with solara.Column(gap="4px", classes=["redes-controls"]):
         solara.Text("Tutorial networks", classes=["redes-title"])
@@ -259,7 +259,7 @@ def Controls(settings: solara.Reactive[Settings]) -> None:  # noqa: N802
 
 
 @solara.component
-def LeverControl(lever: Lever, settings: solara.Reactive[Settings]) -> None:  # noqa: N802
+def LeverControl(lever: Lever, settings: solara.Reactive[Levers]) -> None:  # noqa: N802
     s = settings.value
     value = getattr(s, lever.name)
     disabled = lever.name in MANDATE_LEVERS and not s.mandate
@@ -322,7 +322,7 @@ def Views(frame: Frame | None) -> None:  # noqa: N802
 
 @solara.component
 def Messages(  # noqa: N802
-    settings: Settings, run: SeminarRun | None, frame: Frame | None, problem: str
+    settings: Levers, run: SeminarRun | None, frame: Frame | None, problem: str
 ) -> None:
     if problem:
         solara.Error(f"Cannot start a run: {problem}", classes=["redes-problem"])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from seminar.explain import Note, explain
 from seminar.picture import HEIGHT_PX, WIDTH_PX, Picture, Scene, school_layout, school_links
 from seminar.plots import Plots
-from seminar.settings import Settings, params_for, run_seed
+from seminar.settings import Levers, params_for, run_seed
 from sim.kinds import EventKind, Stance
 from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
@@ -52,7 +52,7 @@ class SeminarRun:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: Levers,
         injections: dict[str, EventParams],
         previous: Sequence[Row] = (),
     ) -> None:

@@ -24,7 +24,7 @@ from seminar.components import SeminarPage
 from seminar.picture import Picture, Scene, grid_shape, school_layout, school_links
 from seminar.plots import Plots
 from seminar.session import REVERSAL, SeminarRun
-from seminar.settings import LEVER, LEVERS, Settings
+from seminar.settings import LEVER, LEVERS, Levers
 from sim.kinds import SchoolState
 from sim.metrics import survival_after_reversal
 from sim.model import TutorialNetworkModel
@@ -88,10 +88,10 @@ def test_levers_clamp_out_of_range_values():
 
 
 def test_stance_shares_never_exceed_one():
-    s = settings.set_lever(settings.preset("voluntary"), "model_share", 0.6)
+    s = settings.set_lever(settings.preset("voluntary"), "models_practice", 0.6)
     s = settings.set_lever(s, "protect", 0.7)
-    assert s.protect + s.model_share <= 1.0 + 1e-9
-    assert settings.set_lever(s, "model_share", 0.9).model_share == pytest.approx(0.3)
+    assert s.protect + s.models_practice <= 1.0 + 1e-9
+    assert settings.set_lever(s, "models_practice", 0.9).models_practice == pytest.approx(0.3)
 
 
 def test_any_sequence_of_control_moves_gives_a_runnable_model():
@@ -345,7 +345,7 @@ def test_plots_grow_with_the_run_and_show_the_previous_one():
 
 
 # ------------------------------------------------------------------------------ one run
-def short(name: str = "voluntary", years: int = 1) -> Settings:
+def short(name: str = "voluntary", years: int = 1) -> Levers:
     return dataclasses.replace(settings.preset(name), years=years)
 
 
