@@ -15,6 +15,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from seminar.explain import Note, explain
 from seminar.picture import HEIGHT_PX, WIDTH_PX, Picture, Scene, school_layout, school_links
 from seminar.plots import Plots
@@ -30,6 +32,12 @@ log = logging.getLogger(__name__)
 Row = dict[str, float]
 
 REVERSAL = EventKind.REVERSAL
+# What a supervisor does, as the event log says it ("turned to checking formats").
+STANCE_WORDS = {
+    Stance.PROTECT: "protecting the practice",
+    Stance.MODEL_PRACTICE: "modelling the practice",
+    Stance.ENFORCE: "checking formats",
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class Frame:
     finished: bool
     reversed: bool
     failure: str | None = None
+    log: tuple[str, ...] = ()
 
 
 class SeminarRun:
@@ -54,9 +63,9 @@ class SeminarRun:
         self,
         settings: Levers,
         injections: dict[str, EventParams],
-        previous: Sequence[Row] = (),
+        kept: Sequence[tuple[str, Sequence[Row]]] = (),
     ) -> None:
-        self.settings = settings
+        self.levers = settings
         self.params = params_for(settings)  # ConfigError (one line) for a bad combination
         self.injections = injections
         self.model = TutorialNetworkModel(self.params, seed=run_seed(settings))
@@ -72,8 +81,10 @@ class SeminarRun:
             start_year=self.params.scenario.start_year,
             years=self.params.years,
             lapse_threshold=self.params.behaviour.motivation.lapse_threshold,
-            previous=previous,
+            kept=kept,
         )
+        self.log: list[str] = []
+        self._seen = Seen(m.supervisors.stance.copy(), 0, 0, 0)
 
     @property
     def steps(self) -> int:
@@ -96,6 +107,7 @@ class SeminarRun:
                 month = self.model.steps + 1  # Mesa counts the step before running it
                 try:
                     self.model.step()
+                    self._record()
                 except Exception as err:  # shown in the page instead of a blank screen
                     log.exception("month %d failed", month)
                     self.failure = failure_message(month, err)
@@ -111,7 +123,33 @@ class SeminarRun:
                     year = self.model.steps / self.params.behaviour.steps_per_year
                     event = dataclasses.replace(self.injections[kind], year=year)
                     open_opportunity(self.model, event)
+                self._record()
             return self.frame()
+
+    def _record(self) -> None:
+        """Add to the event log, in plain words, what changed since the last look."""
+        m, seen = self.model, self._seen
+        year = math.floor(m.calendar_year())
+        stance = m.supervisors.stance
+        for i in np.flatnonzero(stance != seen.stance):
+            words = STANCE_WORDS[Stance(int(stance[i]))]
+            self.log.append(
+                f"{year}: the supervisor of zone {m.supervisors.zone[i] + 1} turned to {words}."
+            )
+        for _, _, kind in m.events_log[seen.events :]:
+            self.log.append(f"{year}: {EventKind(kind).label}.")
+        mandated, sheltered = int(m.schools.mandated.sum()), int(m.schools.sheltered.sum())
+        year_end = m.steps % self.params.behaviour.steps_per_year == 0
+        if mandated > seen.mandated and year_end:  # one line a year, not one a month
+            self.log.append(
+                f"{year - 1}: the ministry required {mandated - seen.mandated} more schools to "
+                f"adopt ({mandated} in all)."
+            )
+        else:
+            mandated = seen.mandated
+        if sheltered != seen.sheltered:
+            self.log.append(f"{year}: {sheltered} schools are sheltered pilots now.")
+        self._seen = Seen(stance.copy(), len(m.events_log), mandated, sheltered)
 
     def frame(self) -> Frame:
         with self.lock:
@@ -138,8 +176,19 @@ class SeminarRun:
                 finished=self.finished,
                 reversed=m.reversed,
                 failure=self.failure,
+                log=tuple(self.log),
             )
             return self._last
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the event log last saw of the model."""
+
+    stance: np.ndarray
+    events: int
+    mandated: int
+    sheltered: int
 
 
 def scene_of(model: TutorialNetworkModel) -> Scene:

@@ -236,6 +236,22 @@ def scenario_names() -> list[str]:
     return names
 
 
+@lru_cache(maxsize=16)
+def scenario_description(name: str) -> str:
+    """What a scenario is, in words: the comment that opens its file in configs/scenario/."""
+    lines = []
+    for line in (CONFIG_DIR / "scenario" / f"{name}.yaml").read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return " ".join(lines) or name
+
+
+def scenario_label(name: str) -> str:
+    """The scenario's name as the menu shows it: words, then what it is."""
+    return f"{name.replace('_', ' ').capitalize()}: {scenario_description(name)}"
+
+
 @lru_cache(maxsize=32)
 def scenario_params(name: str) -> Params:
     return load_params([f"system={SEMINAR_SYSTEM}", f"scenario={name}"])

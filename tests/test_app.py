@@ -331,14 +331,16 @@ def test_the_picture_changes_with_the_schools_and_not_otherwise(seminar_model):
     assert picture.render(scene) == first  # nothing left over from the previous frame
 
 
-def test_plots_grow_with_the_run_and_show_the_previous_one():
+def test_plots_grow_with_the_run_and_show_kept_runs_over_the_areas():
     model = make_model("scenario=voluntary", "years=2")
     model.run(6)
     plots = Plots(model.schools.zone.size, 2004, 2, 0.25)
     early = plots.render(model.table[:2], [])
     assert early.startswith(PNG) and plots.render(model.table, []) != early
-    ghost = Plots(model.schools.zone.size, 2004, 2, 0.25, previous=model.table)
-    assert ghost.render(model.table[:2], []) != early
+    kept = Plots(model.schools.zone.size, 2004, 2, 0.25, kept=[("A", model.table)])
+    assert kept.render(model.table[:2], []) != early
+    # A kept run is drawn over the areas: it shows where the live run's areas cover it.
+    assert kept.render(model.table, []) != plots.render(model.table, [])
     assert plots.render(model.table, [(3, 2004.25, "deputy_visit")]) != plots.render(
         model.table, []
     )
