@@ -59,7 +59,7 @@ INJECT_BUTTONS = (
 # Levers that only matter when the ministry's mandate is on.
 MANDATE_LEVERS = {"mandate_pace", "mandate_target", "coaching", "coaches"}
 
-TEXT_SIZES = {"Text 100%": 1.0, "Text 125%": 1.25, "Text 150%": 1.5}
+TEXT_SIZES = {"100%": 1.0, "125%": 1.25, "150%": 1.5}
 # Kept runs are named A, B, C; a fourth replaces the oldest.
 RUN_NAMES = ("A", "B", "C")
 REASON_REVERSED = (
@@ -83,7 +83,7 @@ def page_css(scale: float) -> str:
   max-width: 100vw; box-sizing: border-box; }}
 .redes-page .v-btn {{ text-transform: none; letter-spacing: 0; font-size: {px(15)}; }}
 .redes-controls {{ width: 280px; min-width: 280px; max-height: calc(100vh - 12px);
-  overflow-y: auto; overflow-x: hidden; padding-right: 6px; }}
+  overflow-y: auto; overflow-x: hidden; padding: 0 6px 0 12px; box-sizing: border-box; }}
 .redes-title {{ font-size: {px(19)}; font-weight: bold; }}
 .redes-group {{ font-size: {px(15)}; font-weight: bold; margin-top: 6px; color: #333; }}
 .redes-lever-label {{ font-size: {px(14)}; margin-bottom: -8px; }}
@@ -95,7 +95,15 @@ def page_css(scale: float) -> str:
 .redes-side {{ flex: 1 1 300px; min-width: 240px; max-height: calc(100vh - 12px);
   overflow-y: auto; overflow-x: hidden; }}
 .redes-side > *, .redes-controls > * {{ flex-shrink: 0; }}
-.redes-alerts {{ position: sticky; top: 0; z-index: 2; background: white; }}
+.redes-alerts {{ position: sticky; top: 0; z-index: 2; background: white; max-height: 50vh;
+  overflow-y: auto; }}
+.redes-buttons {{ flex-wrap: wrap; row-gap: 4px; }}
+.redes-controls .v-btn, .redes-export .v-btn {{ max-width: 100%; height: auto !important;
+  min-height: 32px; }}
+.redes-controls .v-btn__content, .redes-export .v-btn__content {{ white-space: normal; }}
+.redes-side .v-btn {{ max-width: 100%; height: auto !important; min-height: 32px;
+  padding-top: 3px; padding-bottom: 3px; }}
+.redes-side .v-btn__content {{ white-space: normal; text-align: left; }}
 .redes-note {{ border-left: 4px solid #BBBBBB; padding: 1px 4px 1px 8px; margin-bottom: 5px;
   font-size: {px(14.5)}; }}
 .redes-note-alert {{ border-left-color: #D55E00; background: #FFF4EC; }}
@@ -104,11 +112,12 @@ def page_css(scale: float) -> str:
   margin-bottom: 6px; font-size: {px(14.5)}; }}
 .redes-toolbar {{ align-items: center; flex-wrap: wrap; row-gap: 2px; }}
 .redes-month {{ font-size: {px(17)}; font-weight: bold; white-space: nowrap; }}
-.redes-speed, .redes-text-size {{ min-width: 130px; max-width: 130px; }}
+.redes-speed {{ min-width: 130px; max-width: 130px; }}
+.redes-text-size {{ min-width: 110px; max-width: 110px; }}
 .redes-command {{ font-family: monospace; font-size: {px(12)}; overflow-wrap: anywhere; }}
 .redes-log {{ font-size: {px(13)}; }}
 @media (max-width: 1150px) {{
-  .redes-controls {{ width: 230px; min-width: 230px; }}
+  .redes-controls {{ width: 240px; min-width: 240px; }}
   .redes-side {{ flex: 1 1 230px; min-width: 220px; }}
   .redes-page {{ gap: 8px !important; }}
 }}
@@ -298,7 +307,7 @@ def Toolbar(  # noqa: N802
             "Speed", values=list(SPEEDS), value=speed, dense=True, classes=["redes-speed"]
         )
         solara.Select(
-            "Projector",
+            "Text size",
             values=list(TEXT_SIZES),
             value=text_size,
             dense=True,
@@ -488,7 +497,7 @@ def Exercises(  # noqa: N802
         solara.Select("Exercise", values=list(titles), value=chosen, classes=["redes-exercise"])
         solara.Text(f"Predict: {exercise.predict}", classes=["redes-help", "redes-predict"])
         solara.InputFloat("The class's guess", value=guess, optional=True, classes=["redes-guess"])
-        with solara.Row(gap="4px"):
+        with solara.Row(gap="4px", classes=["redes-buttons"]):
             solara.Button(
                 "Load exercise",
                 on_click=lambda: on_load(exercise, None),
@@ -548,7 +557,7 @@ def Export(run: SeminarRun | None, frame: Frame | None) -> None:  # noqa: N802
     """Take the run away: its plots as PNG, its steps as CSV; its command line is on the left."""
     if run is None or frame is None:
         return
-    with solara.Row(gap="6px", classes=["redes-export"]):
+    with solara.Row(gap="6px", classes=["redes-export", "redes-buttons"]):
         solara.FileDownload(lambda: frame.plots, filename="redes-plots.png", label="Plots (PNG)")
         solara.FileDownload(
             lambda: steps_csv(run.table), filename="redes-steps.csv", label="Steps (CSV)"
