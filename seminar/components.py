@@ -9,6 +9,7 @@ run; the Play loop runs in a thread of its own and shows frames only of the run 
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import logging
@@ -45,6 +46,7 @@ from seminar.settings import (
     set_lever,
     set_seed,
 )
+from seminar.story import LENS_KEYS, LENSES
 from sim.params import ConfigError
 
 log = logging.getLogger(__name__)
@@ -187,6 +189,8 @@ def Seminar(first: Levers) -> None:  # noqa: N802
     kept = solara.use_reactive(cast(list[Kept], []))
     exercise = solara.use_reactive(cast(Exercise | None, None))
     guesses = solara.use_reactive(cast(list[Guess], []))
+    lens = solara.use_reactive(LENSES[0])
+    school = solara.use_reactive(cast(int | None, None))
     swap = solara.use_memo(threading.Lock, [])  # orders "show this frame" against Reset
 
     def show(source: SeminarRun, new: Frame) -> None:
@@ -202,6 +206,8 @@ def Seminar(first: Levers) -> None:  # noqa: N802
         playing.set(False)
         now_kept = keep_run(kept.value, run.value)
         new, reason = start_run(levers, [(k.name, k.table) for k in now_kept])
+        if new is not None:
+            new.lens = lens.value
         with swap:
             problem.set(reason)
             kept.set(now_kept)
@@ -233,6 +239,16 @@ def Seminar(first: Levers) -> None:  # noqa: N802
         if guess is not None:
             guesses.set([*guesses.value, reveal(Guess(chosen.key, guess), new.table, chosen.month)])
 
+    def change_lens(name: str) -> None:
+        lens.set(name)
+        if run.value is not None:
+            show(run.value, run.value.look_through(name))
+
+    def pick_school(where: dict) -> None:
+        source = run.value
+        if source is not None:
+            school.set(source.picture.school_at(float(where["x"]), float(where["y"])))
+
     def play_loop(cancel: threading.Event) -> None:
         source = run.value
         if not playing.value or source is None:
@@ -251,6 +267,7 @@ def Seminar(first: Levers) -> None:  # noqa: N802
 
     f = frame.value
     n_schools = run.value.model.schools.zone.size if run.value is not None else 0
+    story = run.value.story(school.value) if run.value and school.value is not None else []
     solara.lab.theme.themes.light.primary = BLUE  # buttons in the figures' palette (per session)
     solara.Title("Tutorial networks: seminar")
     solara.Style(page_css(TEXT_SIZES[text_size.value]))
@@ -260,11 +277,12 @@ def Seminar(first: Levers) -> None:  # noqa: N802
             Controls(settings)
         with solara.Column(gap="4px", classes=["redes-middle"]):
             Toolbar(f, playing, speed, text_size, on_step=step, on_reset=reset)
-            Views(f)
+            Views(f, lens.value, on_lens=change_lens, on_school=pick_school)
             KeptRuns(kept.value, on_clear=clear_runs)
             Export(run.value, f)
         with solara.Column(gap="4px", classes=["redes-side"]):
             Alerts(f, exercise.value)
+            Story(story, on_close=lambda: school.set(None))
             Events(f, on_inject=inject)
             Messages(settings.value, run.value, f, problem.value)
             Notes(tuple(n for n in f.notes if not n.alert) if f else ())
@@ -420,16 +438,49 @@ def LeverControl(lever: Lever, settings: solara.Reactive[Levers]) -> None:  # no
 
 
 # ------------------------------------------------------------------------------ the views
+@solara.component_vue("picture.vue")
+def ClickablePicture(  # noqa: N802
+    src: str, classes: str, event_clicked: Callable[[dict], None]
+) -> None:
+    """The picture as an <img> that reports where it was clicked."""
+
+
 @solara.component
-def Views(frame: Frame | None) -> None:  # noqa: N802
+def Views(  # noqa: N802
+    frame: Frame | None,
+    lens: str,
+    on_lens: Callable[[str], None],
+    on_school: Callable[[dict], None],
+) -> None:
     if frame is None:
         return
     with solara.Column(gap="2px"):
         if frame.picture:
-            solara.Image(frame.picture, classes=["redes-picture"])
-            solara.Image(legend_png(), classes=["redes-legend"])
+            src = "data:image/png;base64," + base64.b64encode(frame.picture).decode()
+            ClickablePicture(src=src, classes="redes-picture", event_clicked=on_school)
+            with solara.Row(gap="8px", style={"align-items": "center"}, classes=["redes-lens-row"]):
+                solara.Select(
+                    "Lens", values=list(LENSES), value=lens, dense=True, classes=["redes-lens"]
+                )
+                key = LENS_KEYS[lens] or "Click a school to read its story."
+                solara.Text(key, classes=["redes-help", "redes-lens-key"])
+            if lens == LENSES[0]:
+                solara.Image(legend_png(), classes=["redes-legend"])
         if frame.plots:
             solara.Image(frame.plots, classes=["redes-plots"])
+
+
+@solara.component
+def Story(lines: Sequence[str], on_close: Callable[[], None]) -> None:  # noqa: N802
+    """One school's story, from a click on the picture."""
+    if not lines:
+        return
+    with solara.Column(gap="0px", classes=["redes-story", "redes-pinned"]):
+        with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
+            solara.Text("A school's story", classes=["redes-note-topic"])
+            solara.Button("Close", on_click=on_close, text=True, classes=["redes-story-close"])
+        for line in lines:
+            solara.Text(line)
 
 
 @solara.component

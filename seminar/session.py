@@ -21,6 +21,7 @@ from seminar.explain import Note, explain
 from seminar.picture import HEIGHT_PX, WIDTH_PX, Picture, Scene, school_layout, school_links
 from seminar.plots import Plots
 from seminar.settings import Levers, params_for, run_seed
+from seminar.story import LENSES, SchoolHistory, lens_colours, school_story
 from sim.kinds import EventKind, Stance
 from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
@@ -84,6 +85,8 @@ class SeminarRun:
             kept=kept,
         )
         self.log: list[str] = []
+        self.history = SchoolHistory.start(m)
+        self.lens = LENSES[0]
         self._seen = Seen(m.supervisors.stance.copy(), 0, 0, 0)
 
     @property
@@ -126,9 +129,20 @@ class SeminarRun:
                 self._record()
             return self.frame()
 
+    def look_through(self, lens: str) -> Frame:
+        """Recolour the picture by `lens` (one of seminar.story.LENSES)."""
+        with self.lock:
+            self.lens = lens if lens in LENSES else LENSES[0]
+            return self.frame()
+
+    def story(self, school: int) -> list[str]:
+        with self.lock:
+            return school_story(self.model, school, self.history)
+
     def _record(self) -> None:
         """Add to the event log, in plain words, what changed since the last look."""
         m, seen = self.model, self._seen
+        self.history.record(m)
         year = math.floor(m.calendar_year())
         stance = m.supervisors.stance
         for i in np.flatnonzero(stance != seen.stance):
@@ -159,7 +173,8 @@ class SeminarRun:
                 return self._last
             m = self.model
             try:
-                picture = self.picture.render(scene_of(m))
+                lens = lens_colours(m, self.lens, self.history)
+                picture = self.picture.render(dataclasses.replace(scene_of(m), lens=lens))
                 plots = self.plots.render(m.table, m.events_log)
                 notes = tuple(explain(m))
             except Exception as err:  # a drawing bug must not blank the page either

@@ -3,13 +3,14 @@ the mechanisms, the picture and plots, one live run, and the page rendered witho
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import math
 import threading
 from typing import get_type_hints
 
+import ipyvue
 import ipyvuetify as v
-import ipywidgets
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -18,8 +19,9 @@ from helpers import make_model
 
 from runs.config import load_params
 from runs.driver import replicate_seeds, run_one
-from seminar import assets, components, settings
+from seminar import assets, components, exercises, settings
 from seminar import explain as ex
+from seminar import story as story_mod
 from seminar.components import SeminarPage
 from seminar.picture import Picture, Scene, grid_shape, school_layout, school_links
 from seminar.plots import Plots
@@ -401,6 +403,10 @@ def test_two_threads_stepping_one_run_never_pass_its_end(events):
 
 
 # ------------------------------------------------------------------------------ the page
+def picture_widget(widget) -> bool:
+    return getattr(widget, "classes", None) == "redes-picture"
+
+
 def month_text(rc) -> str:
     return rc.find(v.Html, class_="redes-month").widget.children[0]
 
@@ -434,8 +440,9 @@ def test_page_shows_a_failing_step_instead_of_going_blank(monkeypatch):
     alert.assert_single()
     assert "The model stopped in month 1: RuntimeError: an example failure" in str(alert.widget)
     assert rc.find(v.Btn, children=["Step"]).widget.disabled
-    pictures = [w for w in rc.find(ipywidgets.Image).widgets if "redes-picture" in w._dom_classes]
-    assert len(pictures) == 1 and bytes(pictures[0].value).startswith(PNG)  # the picture stays
+    pictures = [w for w in rc.find(ipyvue.VueTemplate).widgets if picture_widget(w)]
+    assert len(pictures) == 1  # the picture stays
+    assert base64.b64decode(pictures[0].src.split(",", 1)[1]).startswith(PNG)
 
 
 def test_page_says_why_it_cannot_start_a_run(monkeypatch):
@@ -478,3 +485,112 @@ def test_load_params_of_the_seminar_system_is_what_the_app_uses():
     assert settings.scenario_params("voluntary") == load_params(
         ["system=seminar", "scenario=voluntary"]
     )
+
+
+# ------------------------------------------------------------------------------ classroom
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.key)
+def test_each_exercise_sets_its_levers_and_its_note_is_there_to_pin(exercise, events):
+    levers = exercises.exercise_levers(exercise)
+    assert levers.scenario == exercise.scenario and levers.seed == settings.default_seed()
+    for name, value in exercise.levers.items():
+        assert getattr(levers, name) == value, name  # no lever was clamped away
+    run = SeminarRun(levers, events)
+    frame = run.advance(exercise.month)
+    assert frame.step == exercise.month
+    assert exercise.note in [n.topic for n in frame.notes], "the note to pin is not shown"
+    assert exercise.question and exercise.predict and exercise.metric in run.table[-1]
+
+
+def test_the_bureaucracy_exercise_ends_more_bureaucratic_than_its_scenario(events):
+    exercise = exercises.EXERCISE["movement_becomes_bureaucracy"]
+    ends = []
+    for levers in (settings.preset(exercise.scenario), exercises.exercise_levers(exercise)):
+        run = SeminarRun(levers, events)
+        run.advance(exercise.month)
+        ends.append(run.table[-1]["bureaucratization_index"])
+    assert ends[1] > ends[0] + 0.1, ends
+
+
+def test_predict_then_run_reveals_the_value_at_the_month_and_tallies():
+    table = [{"step": m, "schools_genuine": 10.0 + m} for m in range(0, 121)]
+    g = exercises.reveal(exercises.Guess("voluntary_or_mandated", 80.0), table, 72)
+    assert g.actual == 82.0 and g.close(150)  # within 10% of 150 schools
+    far = exercises.reveal(exercises.Guess("voluntary_or_mandated", 10.0), table, 72)
+    assert not far.close(150)
+    assert exercises.tally([g, far], 150).startswith("Tally: 1 of 2 guesses close")
+    assert exercises.tally([exercises.Guess("voluntary_or_mandated", 1.0)], 150).startswith("No")
+
+
+def test_runs_left_are_kept_as_a_b_c_and_the_oldest_gives_way(events):
+    kept: list = []
+    for scenario in ("voluntary", "mandated", "hybrid", "reversal"):
+        run = SeminarRun(short(scenario), events)
+        run.advance(2)
+        kept = components.keep_run(kept, run)
+    assert [(k.name, k.scenario) for k in kept] == [
+        ("B", "mandated"),
+        ("C", "hybrid"),
+        ("A", "reversal"),
+    ]
+    assert components.keep_run(kept, SeminarRun(short(), events)) == kept  # nothing run yet
+
+
+def test_a_run_exports_its_steps_and_command(events):
+    run = SeminarRun(short(), events)
+    run.advance(3)
+    lines = components.steps_csv(run.table).splitlines()
+    assert len(lines) == 1 + 4 and lines[0].startswith("step,year")
+
+
+def test_event_log_says_what_happened_in_plain_words(events):
+    run = SeminarRun(short("mandated", 3), events)
+    run.advance(14)
+    run.inject(REVERSAL)
+    log = run.frame().log
+    assert any(line.startswith("2004: the ministry required 20 more schools") for line in log)
+    assert log[-1] == "2005: a new government withdrew support."
+
+
+def test_a_schools_story_and_the_lenses(events):
+    run = SeminarRun(short("mandated", 3), events)
+    run.advance(30)
+    since = run.history.required
+    required = int(np.argmin(np.where(since >= 0, since, since.max() + 1)))  # the first required
+    story = run.story(required)
+    assert story[0].startswith(f"School {required + 1}, zone ")
+    assert any(line.startswith("Required to adopt since 2004") for line in story)
+    assert any("zone supervisor's stance" in line for line in story)
+    plain = run.frame().picture
+    for lens in story_mod.LENSES[1:]:
+        assert run.look_through(lens).picture != plain, lens
+    assert run.look_through(story_mod.LENSES[0]).picture == plain
+    # A click on a school's mark finds it; a click on empty space finds none.
+    xy = run.picture.layout.xy[required]
+    fx = (xy[0] + 0.005) / (run.picture.layout.width + 0.01)
+    assert run.picture.school_at(fx, (1.005 - xy[1]) / 1.01) == required
+
+
+def test_scenarios_are_described_in_the_menu():
+    for name in settings.scenario_names():
+        label = settings.scenario_label(name)
+        assert "_" not in label.split(":")[0] and len(label) > len(name) + 20, label
+
+
+def test_learning_note_compares_gains_not_levels(events):
+    run = SeminarRun(settings.preset("mandated"), events)
+    frame = run.advance(48)
+    text = next(n.text for n in frame.notes if n.topic == "Learning")
+    assert "started at" in text and "Since then adopting schools" in text
+
+
+def test_page_scripts_are_pinned_at_the_versions_the_template_loads():
+    assert sorted(assets.pinned_packages()) == assets.required_packages()
+    assert all(v.startswith("sha512-") for v in assets.pinned_packages().values())
+
+
+def test_page_scripts_live_outside_the_virtual_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("REDES_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert assets.cache_dir() == tmp_path / "redes" / "page"
+    monkeypatch.setenv("REDES_CACHE", str(tmp_path / "elsewhere"))
+    assert assets.cache_dir() == tmp_path / "elsewhere" / "page"
