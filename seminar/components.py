@@ -117,6 +117,8 @@ def page_css(scale: float) -> str:
 .redes-speed {{ min-width: 130px; max-width: 130px; }}
 .redes-text-size {{ min-width: 110px; max-width: 110px; }}
 .redes-command {{ font-family: monospace; font-size: {px(12)}; overflow-wrap: anywhere; }}
+.redes-lens {{ min-width: 170px; max-width: 170px; }}
+.redes-lens-row {{ flex-wrap: nowrap; }}
 .redes-log {{ font-size: {px(13)}; }}
 @media (max-width: 1150px) {{
   .redes-controls {{ width: 240px; min-width: 240px; }}
@@ -460,7 +462,12 @@ def Views(  # noqa: N802
             ClickablePicture(src=src, classes="redes-picture", event_clicked=on_school)
             with solara.Row(gap="8px", style={"align-items": "center"}, classes=["redes-lens-row"]):
                 solara.Select(
-                    "Lens", values=list(LENSES), value=lens, dense=True, classes=["redes-lens"]
+                    "Lens",
+                    values=list(LENSES),
+                    value=lens,
+                    on_value=on_lens,
+                    dense=True,
+                    classes=["redes-lens"],
                 )
                 key = LENS_KEYS[lens] or "Click a school to read its story."
                 solara.Text(key, classes=["redes-help", "redes-lens-key"])

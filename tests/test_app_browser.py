@@ -30,7 +30,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from seminar import assets
+from seminar import assets, components, settings
+from seminar.session import SeminarRun
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -244,7 +245,8 @@ def test_the_seminar_app_in_chromium(browser_page, tmp_path_factory):
 def choose(page: Page, select: str, option: str) -> None:
     """Pick an option of a Vuetify select by its visible text."""
     page.locator(f"{select} .v-field").click()
-    page.locator(".v-overlay .v-list-item", has_text=option).first.click()
+    page.locator(".v-overlay--active .v-list-item", has_text=option).first.click()
+    expect(page.locator(select)).to_contain_text(option)
 
 
 def test_a_guided_exercise_from_start_to_discussion_question(browser, server):
@@ -296,6 +298,28 @@ def test_three_named_runs_are_kept_and_named(browser, server):
     expect(names).to_contain_text("run B: mandated")
     expect(names).to_contain_text("run C: test_and_punish")
     assert len(set(plots)) == 3, "each kept run adds a line to the plots"
+    assert errors == []
+    page.close()
+
+
+def test_a_click_on_a_school_tells_its_story_and_lenses_recolour(browser, server):
+    page, errors = open_page(browser, server)
+    run = SeminarRun(settings.preset(components.default_scenario()), settings.injected_events())
+    layout, school = run.picture.layout, 0
+    x, y = layout.xy[school]
+    picture = page.locator("img.redes-picture")
+    box = picture.bounding_box()
+    fx, fy = (x + 0.005) / (layout.width + 0.01), (1.005 - y) / 1.01
+    picture.click(position={"x": fx * box["width"], "y": fy * box["height"]})
+    story = page.locator(".redes-story")
+    expect(story).to_contain_text(f"School {school + 1}, zone {layout.zone[school] + 1}")
+    expect(story).to_contain_text("zone supervisor's stance")
+    before = shot(page, "img.redes-picture")
+    choose(page, ".redes-lens", "motivation")
+    expect(page.locator(".redes-lens-key")).to_contain_text("motivation")
+    wait_until(lambda: shot(page, "img.redes-picture") != before, "the lens to recolour")
+    page.locator(".redes-story-close").click()
+    expect(story).to_have_count(0)
     assert errors == []
     page.close()
 
