@@ -27,6 +27,7 @@ from omegaconf.errors import OmegaConfBaseException
 from runs.config import compose_config
 from seminar.exercises import EXERCISES, Exercise, Guess, exercise_levers, reveal, tally
 from seminar.explain import Note
+from seminar.fan import FAN_SEEDS, run_fan
 from seminar.palette import BLUE
 from seminar.picture import legend_png
 from seminar.session import REVERSAL, Frame, Row, SeminarRun
@@ -192,6 +193,7 @@ def Seminar(first: Levers) -> None:  # noqa: N802
     exercise = solara.use_reactive(cast(Exercise | None, None))
     guesses = solara.use_reactive(cast(list[Guess], []))
     lens = solara.use_reactive(LENSES[0])
+    with_fan = solara.use_reactive(True)
     school = solara.use_reactive(cast(int | None, None))
     swap = solara.use_memo(threading.Lock, [])  # orders "show this frame" against Reset
 
@@ -251,6 +253,14 @@ def Seminar(first: Levers) -> None:  # noqa: N802
         if source is not None:
             school.set(source.picture.school_at(float(where["x"]), float(where["y"])))
 
+    def fan_loop(cancel: threading.Event) -> None:
+        source = run.value
+        if source is None or not with_fan.value:
+            return
+        fan = run_fan(source.levers, cancel)
+        if fan is not None and not cancel.is_set():
+            show(source, source.add_fan(fan))
+
     def play_loop(cancel: threading.Event) -> None:
         source = run.value
         if not playing.value or source is None:
@@ -266,6 +276,7 @@ def Seminar(first: Levers) -> None:  # noqa: N802
 
     # intrusive_cancel would trace every line of the model: the loop checks `cancel` instead.
     solara.use_thread(play_loop, dependencies=[playing.value, run.value], intrusive_cancel=False)
+    solara.use_thread(fan_loop, dependencies=[run.value, with_fan.value], intrusive_cancel=False)
 
     f = frame.value
     n_schools = run.value.model.schools.zone.size if run.value is not None else 0
@@ -280,7 +291,13 @@ def Seminar(first: Levers) -> None:  # noqa: N802
         with solara.Column(gap="4px", classes=["redes-middle"]):
             Toolbar(f, playing, speed, text_size, on_step=step, on_reset=reset)
             Views(f, lens.value, on_lens=change_lens, on_school=pick_school)
-            KeptRuns(kept.value, on_clear=clear_runs)
+            with solara.Row(gap="8px", classes=["redes-buttons"], style={"align-items": "center"}):
+                solara.Switch(
+                    label=f"Fan of {FAN_SEEDS} seeds behind the run",
+                    value=with_fan,
+                    classes=["redes-fan"],
+                )
+                KeptRuns(kept.value, on_clear=clear_runs)
             Export(run.value, f)
         with solara.Column(gap="4px", classes=["redes-side"]):
             Alerts(f, exercise.value)

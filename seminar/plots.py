@@ -15,10 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from seminar.drawing import Blitted, figure
+from seminar.fan import LOW_QUANTILE, Fan
 from seminar.palette import (
     BLACK,
     BLUE,
     GREY,
+    LIGHT_GREY,
     REDDISH_PURPLE,
     STATE_STYLE,
     VERMILLION,
@@ -98,6 +100,9 @@ class Plots:
             line.set_animated(True)
         self.bands: list = []
         self.marks: list = []
+        genuine, surface = STATE_STYLE[SchoolState.GENUINE][0], STATE_STYLE[SchoolState.SURFACE][0]
+        self.axes[0].fill_between([], [], color=genuine, label="genuine practice")
+        self.axes[0].fill_between([], [], color=surface, label="surface compliance")
         self._legends()
 
     def _kept_runs(self, kept: Sequence[tuple[str, Sequence[Row]]]) -> None:
@@ -120,10 +125,30 @@ class Plots:
         for artist in self.kept_lines:
             artist.set_animated(True)
 
+    def set_fan(self, fan: Fan) -> None:
+        """Draw the fan of seeds as grey bands behind everything else, and name it."""
+        with self.blitted.lock:
+            label = f"{fan.seeds} seeds, {LOW_QUANTILE:.0%}–{1 - LOW_QUANTILE:.0%}"
+            keys = {0: "schools_genuine"} | {line.axes: line.key for line in LINES if line.ghost}
+            for axes, key in keys.items():
+                self.axes[axes].fill_between(
+                    fan.years,
+                    fan.low[key],
+                    fan.high[key],
+                    color=LIGHT_GREY,
+                    lw=0,
+                    zorder=0,
+                    label=label,
+                )
+            # Over the stacked areas the band would hide: its edges are drawn with the lines.
+            for edge in (fan.low["schools_genuine"], fan.high["schools_genuine"]):
+                (line,) = self.axes[0].plot(fan.years, edge, color=GREY, lw=0.8, zorder=4)
+                line.set_animated(True)
+                self.kept_lines.append(line)
+            self._legends()
+            self.blitted.invalidate()
+
     def _legends(self) -> None:
-        genuine, surface = STATE_STYLE[SchoolState.GENUINE][0], STATE_STYLE[SchoolState.SURFACE][0]
-        self.axes[0].fill_between([], [], color=genuine, label="genuine practice")
-        self.axes[0].fill_between([], [], color=surface, label="surface compliance")
         self.legends = []
         for ax in self.axes:
             legend = ax.legend(

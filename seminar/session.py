@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seminar.explain import Note, explain
+from seminar.fan import Fan
 from seminar.picture import HEIGHT_PX, WIDTH_PX, Picture, Scene, school_layout, school_links
 from seminar.plots import Plots
 from seminar.settings import Levers, params_for, run_seed
@@ -127,6 +128,12 @@ class SeminarRun:
                     event = dataclasses.replace(self.injections[kind], year=year)
                     open_opportunity(self.model, event)
                 self._record()
+            return self.frame()
+
+    def add_fan(self, fan: Fan) -> Frame:
+        """Draw the fan of seeds behind the live run."""
+        with self.lock:
+            self.plots.set_fan(fan)
             return self.frame()
 
     def look_through(self, lens: str) -> Frame:

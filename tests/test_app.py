@@ -594,3 +594,23 @@ def test_page_scripts_live_outside_the_virtual_environment(monkeypatch, tmp_path
     assert assets.cache_dir() == tmp_path / "redes" / "page"
     monkeypatch.setenv("REDES_CACHE", str(tmp_path / "elsewhere"))
     assert assets.cache_dir() == tmp_path / "elsewhere" / "page"
+
+
+def test_the_fan_spans_the_seeds_and_is_drawn_behind_the_run(events):
+    from seminar.fan import run_fan
+
+    levers = short("voluntary", 1)
+    fan = run_fan(levers, threading.Event(), seeds=4)
+    assert fan.years.size == 13 and fan.seeds == 4
+    for key in fan.low:
+        assert (fan.low[key] <= fan.high[key]).all(), key
+    assert (fan.high["schools_genuine"] > fan.low["schools_genuine"]).any()  # seeds differ
+    again = run_fan(levers, threading.Event(), seeds=4)
+    assert all((again.low[k] == fan.low[k]).all() for k in fan.low)  # same seeds, same fan
+    run = SeminarRun(levers, events)
+    run.advance(12)
+    plain = run.frame().plots
+    assert run.add_fan(fan).plots != plain
+    cancelled = threading.Event()
+    cancelled.set()
+    assert run_fan(levers, cancelled) is None
