@@ -22,6 +22,7 @@ FAN_SEEDS = 20
 FAN_KEYS = ("schools_genuine", "mastery_mean", "motivation_adopters", "bureaucratization_index")
 # The band drawn: from this quantile of the seeds to its mirror image.
 LOW_QUANTILE = 0.1
+YIELD_S = 0.0005
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ def run_fan(levers: Levers, cancel: threading.Event, seeds: int = FAN_SEEDS) -> 
         for seed in replicate_seeds(levers.seed, seeds):
             model = TutorialNetworkModel(params, seed=seed)
             for _ in range(params.steps):
-                if cancel.is_set():
+                # Waiting a moment each month lets the live run and the page go first.
+                if cancel.wait(YIELD_S):
                     return None
                 model.step()
             tables.append(model.table)

@@ -66,6 +66,7 @@ TutorialNetworkModel.step = step
 # The first start may fetch the page's scripts through npm (about 80 MB) before it answers.
 SERVER_START_S = 300
 WAIT_MS = 30_000
+expect.set_options(timeout=WAIT_MS)  # a shared 2-core machine can be slow to answer
 NOWHERE = "http://127.0.0.1:9/"  # the discard port: refused at once, like a missing network
 OFFLINE = {"SOLARA_ASSETS_CDN": NOWHERE}
 
