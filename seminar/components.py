@@ -23,6 +23,7 @@ import solara
 import solara.lab
 from hydra.errors import HydraException
 from omegaconf.errors import OmegaConfBaseException
+from PIL import Image
 
 from runs.config import compose_config
 from seminar.exercises import EXERCISES, Exercise, Guess, exercise_levers, reveal, tally
@@ -617,6 +618,20 @@ def KeptRuns(kept: list[Kept], on_clear: Callable[[], None]) -> None:  # noqa: N
         solara.Button("Clear", on_click=on_clear, text=True, classes=["redes-clear-runs"])
 
 
+def page_png(frame: Frame) -> bytes:
+    """The page's picture, its key and its plots, one under the other, as one PNG."""
+    parts = [Image.open(io.BytesIO(png)) for png in (frame.picture, legend_png(), frame.plots)]
+    width = max(p.width for p in parts)
+    sheet = Image.new("RGB", (width, sum(p.height for p in parts)), "white")
+    top = 0
+    for part in parts:
+        sheet.paste(part, (0, top))
+        top += part.height
+    out = io.BytesIO()
+    sheet.save(out, format="png")
+    return out.getvalue()
+
+
 def steps_csv(table: Sequence[Row]) -> str:
     """A run's steps as CSV, one row a month, every metric the model collects."""
     out = io.StringIO()
@@ -633,7 +648,9 @@ def Export(run: SeminarRun | None, frame: Frame | None) -> None:  # noqa: N802
     if run is None or frame is None:
         return
     with solara.Row(gap="6px", classes=["redes-export", "redes-buttons"]):
-        solara.FileDownload(lambda: frame.plots, filename="redes-plots.png", label="Plots (PNG)")
+        solara.FileDownload(
+            lambda: page_png(frame), filename="redes-run.png", label="Picture and plots (PNG)"
+        )
         solara.FileDownload(
             lambda: steps_csv(run.table), filename="redes-steps.csv", label="Steps (CSV)"
         )

@@ -46,6 +46,13 @@ def field_of(dotted: str) -> dataclasses.Field:
     return {f.name: f for f in dataclasses.fields(cls)}[last]
 
 
+@pytest.fixture(autouse=True)
+def no_fan_in_rendered_pages(monkeypatch):
+    """Pages rendered here would run the fan of seeds in a thread of their own, competing with
+    the other tests; the fan itself is tested directly."""
+    monkeypatch.setattr(components, "run_fan", lambda levers, cancel: None)
+
+
 @pytest.fixture(scope="module")
 def events():
     return settings.injected_events()
@@ -540,6 +547,8 @@ def test_a_run_exports_its_steps_and_command(events):
     run.advance(3)
     lines = components.steps_csv(run.table).splitlines()
     assert len(lines) == 1 + 4 and lines[0].startswith("step,year")
+    png = components.page_png(run.frame())
+    assert png.startswith(PNG) and len(png) > len(run.frame().plots)
 
 
 def test_event_log_says_what_happened_in_plain_words(events):
