@@ -9,6 +9,7 @@ and each frame redraws only the data over the still axes (seminar/drawing.py).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,6 +33,8 @@ WIDTH_PX, HEIGHT_PX = 660, 300
 # Learning is shown on [0, LEARNING_TOP] unless it climbs higher; the top part holds the key.
 LEARNING_TOP = 0.8
 EVENT_LABEL_Y = (0.03, 0.14, 0.25)
+# Event labels closer in time than this (a label's width at 8 px text) are stacked.
+LABEL_GAP_YEARS = 2.0
 # Kept runs A, B, C: black, each with its own dash pattern (on, off in points), drawn over the
 # areas so that they stay visible. The lapse threshold is a thin grey line, never black.
 KEPT_DASHES = ((7, 2), (3, 2), (7, 2, 1.5, 2))
@@ -200,13 +203,24 @@ class Plots:
             ),
         ]
         self.marks = []
-        for i, (_, year, kind) in enumerate(events):
+        for (_, year, kind), height in zip(events, label_heights(events), strict=True):
             for ax in self.axes:
                 self.marks.append(ax.axvline(year, color=BLACK, lw=0.9, ls="-."))
             for ax in self.axes[:2]:
                 label = f" {EventKind(kind).short}"
-                height = EVENT_LABEL_Y[i % len(EVENT_LABEL_Y)]  # events close in time stack up
                 where = ax.get_xaxis_transform()
                 self.marks.append(ax.text(year, height, label, fontsize=8, transform=where))
         for artist in self.bands + self.marks:
             artist.set_animated(True)
+
+
+def label_heights(events: Sequence[tuple[int, float, str]]) -> list[float]:
+    """A height for each event's label: an event within LABEL_GAP_YEARS of the one before
+    takes the next height up, so close labels stack instead of overlapping; others start low."""
+    heights: list[float] = []
+    level, last = 0, -math.inf
+    for _, year, _ in events:
+        level = (level + 1) % len(EVENT_LABEL_Y) if year - last < LABEL_GAP_YEARS else 0
+        heights.append(EVENT_LABEL_Y[level])
+        last = year
+    return heights

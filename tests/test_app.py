@@ -623,3 +623,11 @@ def test_the_fan_spans_the_seeds_and_is_drawn_behind_the_run(events):
     cancelled = threading.Event()
     cancelled.set()
     assert run_fan(levers, cancelled) is None
+
+
+def test_event_labels_stack_only_when_events_are_close():
+    from seminar.plots import EVENT_LABEL_Y, label_heights
+
+    events = [(0, 2005.0, "a"), (0, 2005.5, "b"), (0, 2009.0, "c"), (0, 2009.2, "d")]
+    low, mid = EVENT_LABEL_Y[0], EVENT_LABEL_Y[1]
+    assert label_heights(events) == [low, mid, low, mid]
