@@ -1,10 +1,13 @@
 """The seminar page, built from Solara components (the framework under Mesa's SolaraViz).
 
-Left: the scenario and its levers. Middle: Step, Play, Reset, the speed and the month over
-the picture and the live plots. Right: buttons that inject political events into the running
-model, messages, and what the mechanisms are doing in plain words. Everything fits a 1280×720
-projector. The page's state lives in the `Seminar` component, so each browser tab has its own
-run; the Play loop runs in a thread of its own and shows frames only of the run still current.
+Left: the guided exercises (with predict-then-run), the scenario and its levers. Middle: Step,
+Play, Reset, the speed, the text size and the month over the picture (click a school for its
+story; a lens recolours it) and the live plots, with the runs kept as A, B, C, the fan of seeds
+and the export. Right: pinned alerts and the exercise's note and question, buttons that inject
+political events into the running model, messages, what the mechanisms are doing in plain
+words, and the event log. Everything fits a 1280×720 and a 1024×768 projector. The page's state
+lives in the `Seminar` component, so each browser tab has its own run; the Play loop and the fan
+run in threads of their own and show frames only of the run still current.
 """
 
 from __future__ import annotations
@@ -117,10 +120,10 @@ def page_css(scale: float) -> str:
 .redes-toolbar {{ align-items: center; flex-wrap: wrap; row-gap: 2px; }}
 .redes-month {{ font-size: {px(17)}; font-weight: bold; white-space: nowrap; }}
 .redes-speed {{ min-width: 130px; max-width: 130px; }}
-.redes-text-size {{ min-width: 110px; max-width: 110px; }}
+.redes-text-size {{ min-width: 120px; max-width: 120px; }}
 .redes-command {{ font-family: monospace; font-size: {px(12)}; overflow-wrap: anywhere; }}
 .redes-lens {{ min-width: 170px; max-width: 170px; }}
-.redes-lens-row {{ flex-wrap: nowrap; }}
+.redes-lens-key {{ margin-top: 2px; }}
 .redes-log {{ font-size: {px(13)}; }}
 @media (max-width: 1150px) {{
   .redes-controls {{ width: 240px; min-width: 240px; }}
@@ -290,8 +293,8 @@ def Seminar(first: Levers) -> None:  # noqa: N802
             Exercises(exercise.value, guesses.value, n_schools, on_load=load_exercise)
             Controls(settings)
         with solara.Column(gap="4px", classes=["redes-middle"]):
-            Toolbar(f, playing, speed, text_size, on_step=step, on_reset=reset)
-            Views(f, lens.value, on_lens=change_lens, on_school=pick_school)
+            Toolbar(f, playing, speed, text_size, lens.value, change_lens, step, reset)
+            Views(f, lens.value, on_school=pick_school)
             with solara.Row(gap="8px", classes=["redes-buttons"], style={"align-items": "center"}):
                 solara.Switch(
                     label=f"Fan of {FAN_SEEDS} seeds behind the run",
@@ -321,6 +324,8 @@ def Toolbar(  # noqa: N802
     playing: solara.Reactive[bool],
     speed: solara.Reactive[str],
     text_size: solara.Reactive[str],
+    lens: str,
+    on_lens: Callable[[str], None],
     on_step: Callable[[], None],
     on_reset: Callable[[], None],
 ) -> None:
@@ -350,6 +355,14 @@ def Toolbar(  # noqa: N802
             value=text_size,
             dense=True,
             classes=["redes-text-size"],
+        )
+        solara.Select(
+            "Lens",
+            values=list(LENSES),
+            value=lens,
+            on_value=on_lens,
+            dense=True,
+            classes=["redes-lens"],
         )
         month = f"Month {frame.step} of {frame.steps} · {frame.year}" if frame else "No run"
         solara.Text(month, classes=["redes-month"])
@@ -467,10 +480,7 @@ def ClickablePicture(  # noqa: N802
 
 @solara.component
 def Views(  # noqa: N802
-    frame: Frame | None,
-    lens: str,
-    on_lens: Callable[[str], None],
-    on_school: Callable[[dict], None],
+    frame: Frame | None, lens: str, on_school: Callable[[dict], None]
 ) -> None:
     if frame is None:
         return
@@ -478,19 +488,10 @@ def Views(  # noqa: N802
         if frame.picture:
             src = "data:image/png;base64," + base64.b64encode(frame.picture).decode()
             ClickablePicture(src=src, classes="redes-picture", event_clicked=on_school)
-            with solara.Row(gap="8px", style={"align-items": "center"}, classes=["redes-lens-row"]):
-                solara.Select(
-                    "Lens",
-                    values=list(LENSES),
-                    value=lens,
-                    on_value=on_lens,
-                    dense=True,
-                    classes=["redes-lens"],
-                )
-                key = LENS_KEYS[lens] or "Click a school to read its story."
-                solara.Text(key, classes=["redes-help", "redes-lens-key"])
             if lens == LENSES[0]:
                 solara.Image(legend_png(), classes=["redes-legend"])
+            else:
+                solara.Text(f"Lens: {LENS_KEYS[lens]}", classes=["redes-help", "redes-lens-key"])
         if frame.plots:
             solara.Image(frame.plots, classes=["redes-plots"])
 
