@@ -148,13 +148,13 @@ class Picture:
             for kind, (color, width, alpha) in LINK_STYLE.items()
         }
         empty = np.empty((0, 2))
-        self.sheltered = ax.scatter(empty, empty, s=150, marker="s", color=SKY_BLUE, lw=0)
+        self.sheltered = ax.scatter(empty, empty, s=190, marker="s", color=SKY_BLUE, lw=0)
         self.marks = [
             ax.scatter(empty, empty, s=size, marker=marker, facecolor=face, edgecolor=edge, lw=0.8)
             for face, edge, marker, size in STATE_STYLE.values()
         ]
         self.mandated = ax.scatter(
-            empty, empty, s=110, marker="o", facecolor="none", edgecolor=BLACK, lw=1.4
+            empty, empty, s=140, marker="o", facecolor="none", edgecolor=BLACK, lw=1.4
         )
         self.lens = ax.scatter(empty, empty, s=40, marker="o", edgecolor=BLACK, lw=0.5)
         # Drawn in this order over the still regions, every frame.
@@ -172,7 +172,7 @@ class Picture:
     def _boxes(self, ax) -> list[Rectangle]:
         for r, (x, y, w, h) in enumerate(self.layout.region_boxes):
             ax.add_patch(Rectangle((x, y), w, h, facecolor="#F2F2F2", edgecolor=GREY, lw=0.8))
-            ax.text(x + 0.012, y + h - 0.012, f"Region {r + 1}", va="top", fontsize=10)
+            ax.text(x + 0.012, y + h - 0.012, f"Region {r + 1}", va="top", fontsize=11)
         zones = []
         for x, y, w, h in self.layout.zone_boxes:
             box = Rectangle((x, y), w, h, facecolor="white", edgecolor=ZONE_EDGE, lw=0.8)
