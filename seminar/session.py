@@ -59,18 +59,18 @@ class Frame:
 
 
 class SeminarRun:
-    """The model built from the app's settings, stepped and perturbed from the page."""
+    """The model built from the page's levers, stepped and perturbed from the page."""
 
     def __init__(
         self,
-        settings: Levers,
+        levers: Levers,
         injections: dict[str, EventParams],
         kept: Sequence[tuple[str, Sequence[Row]]] = (),
     ) -> None:
-        self.levers = settings
-        self.params = params_for(settings)  # ConfigError (one line) for a bad combination
+        self.levers = levers
+        self.params = params_for(levers)  # ConfigError (one line) for a bad combination
         self.injections = injections
-        self.model = TutorialNetworkModel(self.params, seed=run_seed(settings))
+        self.model = TutorialNetworkModel(self.params, seed=run_seed(levers))
         self.lock = threading.RLock()
         self.failure: str | None = None
         self._last: Frame | None = None
@@ -166,8 +166,8 @@ class SeminarRun:
                 f"{year - 1}: the ministry required {mandated - seen.mandated} more schools to "
                 f"adopt ({mandated} in all)."
             )
-        else:
-            mandated = seen.mandated
+        elif mandated > seen.mandated:
+            mandated = seen.mandated  # counted at the year's end
         if sheltered != seen.sheltered:
             self.log.append(f"{year}: {sheltered} schools are sheltered pilots now.")
         self._seen = Seen(stance.copy(), len(m.events_log), mandated, sheltered)
