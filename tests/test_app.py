@@ -631,3 +631,23 @@ def test_event_labels_stack_only_when_events_are_close():
     events = [(0, 2005.0, "a"), (0, 2005.5, "b"), (0, 2009.0, "c"), (0, 2009.2, "d")]
     low, mid = EVENT_LABEL_Y[0], EVENT_LABEL_Y[1]
     assert label_heights(events) == [low, mid, low, mid]
+
+
+def test_a_start_without_scripts_prints_the_fixing_command(monkeypatch, tmp_path, capsys):
+    import solara.server.server as solara_server
+
+    monkeypatch.setenv("REDES_CACHE", str(tmp_path))
+    monkeypatch.setattr(assets.shutil, "which", lambda name: None)  # no npm on this machine
+    # Both are set by the start: restored after the test.
+    monkeypatch.setattr(solara_server, "get_jinja_env", solara_server.get_jinja_env)
+    cache = assets.solara_settings.assets
+    monkeypatch.setattr(cache, "proxy_cache_dir", cache.proxy_cache_dir)
+    assert assets.prepare_on_start() is False
+    err = capsys.readouterr().err
+    assert f"Fix it with internet once:  {assets.FIX_COMMAND}" in err and "install Node.js" in err
+    # The page's template carries the notice, shown at once while the scripts are missing.
+    template = solara_server.get_jinja_env("__default__").get_template("index.html.j2")
+    notice = template.blocks["after_pre_rendered_html"](template.new_context({}))
+    html = "".join(notice)
+    assert "its scripts are missing" in html and assets.FIX_COMMAND in html
+    assert 'style=" position: fixed' in html  # not display: none
