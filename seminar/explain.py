@@ -13,8 +13,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.kinds import EventKind, Origin, Stance
-from sim.metrics import BUREAUCRATIZATION_PARTS, genuine_teachers, survival_after_reversal
+from sim.kinds import EventKind, Origin, SchoolState, Stance
+from sim.metrics import (
+    BUREAUCRATIZATION_PARTS,
+    genuine_teachers,
+    school_states,
+    survival_after_reversal,
+)
 from sim.rules import motivation
 from sim.rules.mandate import cascade_depth, handoff_retention
 
@@ -236,11 +241,29 @@ def learning(model: TutorialNetworkModel, row: Row) -> Note:
     )
     inside, outside = row["mastery_adopting_schools"], row["mastery_other_schools"]
     if not (math.isnan(inside) or math.isnan(outside)):
-        text += f" In adopting schools {inside:.2f}, elsewhere {outside:.2f}."
+        text += " " + compared_with_baseline(model, inside, outside)
     tutors = row["student_tutors_genuine"] + row["student_tutors_surface"]
     if tutors:
         text += f" Students tutoring others after a public demonstration: {tutors:.0f}."
     return Note("Learning", text)
+
+
+def compared_with_baseline(model: TutorialNetworkModel, inside: float, outside: float) -> str:
+    """Adopting and other schools' mastery, each beside where the same schools started: the
+    mandate picks the lowest-performing schools, so a gap in levels says little by itself."""
+    s = model.schools
+    adopting = np.isin(school_states(model), (SchoolState.GENUINE, SchoolState.SURFACE))
+    weights = s.n_students.astype(float)
+    base_in = float(np.average(s.achievement[adopting], weights=weights[adopting]))
+    base_out = float(np.average(s.achievement[~adopting], weights=weights[~adopting]))
+    gain_in, gain_out = inside - base_in, outside - base_out
+    lead = "gained more" if gain_in > gain_out + 0.005 else "gained no more"
+    return (
+        f"Mastery in adopting schools is {inside:.2f}, elsewhere {outside:.2f}; but they "
+        f"started at {base_in:.2f} and {base_out:.2f} (baseline achievement"
+        f"{', the mandate picks the lowest' if model.params.scenario.mandate.enabled else ''}). "
+        f"Since then adopting schools {lead}: {gain_in:+.2f} against {gain_out:+.2f}."
+    )
 
 
 def testing(model: TutorialNetworkModel, row: Row) -> Note | None:

@@ -21,8 +21,8 @@ LIGHT_GREY = "#D9D9D9"
 
 # School state -> (face colour, edge colour, marker, marker area in points²).
 STATE_STYLE: dict[int, tuple[str, str, str, float]] = {
-    SchoolState.NOT_STARTED: ("#FFFFFF", GREY, "o", 22.0),
-    SchoolState.GENUINE: (BLUISH_GREEN, "#00523C", "o", 48.0),
-    SchoolState.SURFACE: (ORANGE, "#7A5500", "D", 34.0),
-    SchoolState.LAPSED: (BLACK, BLACK, "X", 40.0),
+    SchoolState.NOT_STARTED: ("#FFFFFF", GREY, "o", 26.0),
+    SchoolState.GENUINE: (BLUISH_GREEN, "#00523C", "o", 64.0),
+    SchoolState.SURFACE: (ORANGE, "#7A5500", "D", 46.0),
+    SchoolState.LAPSED: (BLACK, BLACK, "X", 54.0),
 }

@@ -31,6 +31,8 @@ WIDTH_PX, HEIGHT_PX = 660, 300
 PAD = 0.06
 REGION_PAD = 0.015
 LABEL_BAND = 0.12
+# A click counts for a school within this distance (the picture is 1 high).
+NEAR = 0.03
 ZONE_EDGE, ENFORCING_EDGE, HATCH = LIGHT_GREY, "#A6A6A6", "///"
 # Link styles by (within one zone, between two schools in genuine practice): (colour, width,
 # alpha). Ties that leave the zone are drawn faint so the zones' own networks stay readable.
@@ -62,6 +64,8 @@ class Scene:
     sheltered: np.ndarray  # per school
     enforcing_zone: np.ndarray  # per zone: its supervisor enforces paperwork
     links: np.ndarray  # [pairs, 2] schools joined by at least one teacher tie
+    # A lens recolours every school (seminar/story.py): its colours and mark sizes, or none.
+    lens: tuple[list, np.ndarray] | None = None
 
 
 # ------------------------------------------------------------------------------ layout
@@ -144,14 +148,15 @@ class Picture:
             for kind, (color, width, alpha) in LINK_STYLE.items()
         }
         empty = np.empty((0, 2))
-        self.sheltered = ax.scatter(empty, empty, s=150, marker="s", color=SKY_BLUE, lw=0)
+        self.sheltered = ax.scatter(empty, empty, s=190, marker="s", color=SKY_BLUE, lw=0)
         self.marks = [
             ax.scatter(empty, empty, s=size, marker=marker, facecolor=face, edgecolor=edge, lw=0.8)
             for face, edge, marker, size in STATE_STYLE.values()
         ]
         self.mandated = ax.scatter(
-            empty, empty, s=110, marker="o", facecolor="none", edgecolor=BLACK, lw=1.4
+            empty, empty, s=140, marker="o", facecolor="none", edgecolor=BLACK, lw=1.4
         )
+        self.lens = ax.scatter(empty, empty, s=40, marker="o", edgecolor=BLACK, lw=0.5)
         # Drawn in this order over the still regions, every frame.
         self.moving = [
             *self.zones,
@@ -159,6 +164,7 @@ class Picture:
             self.sheltered,
             *self.marks,
             self.mandated,
+            self.lens,
         ]
         for artist in self.moving:
             artist.set_animated(True)
@@ -166,7 +172,7 @@ class Picture:
     def _boxes(self, ax) -> list[Rectangle]:
         for r, (x, y, w, h) in enumerate(self.layout.region_boxes):
             ax.add_patch(Rectangle((x, y), w, h, facecolor="#F2F2F2", edgecolor=GREY, lw=0.8))
-            ax.text(x + 0.012, y + h - 0.012, f"Region {r + 1}", va="top", fontsize=10)
+            ax.text(x + 0.012, y + h - 0.012, f"Region {r + 1}", va="top", fontsize=11)
         zones = []
         for x, y, w, h in self.layout.zone_boxes:
             box = Rectangle((x, y), w, h, facecolor="white", edgecolor=ZONE_EDGE, lw=0.8)
@@ -195,6 +201,22 @@ class Picture:
         for state, marks in zip(STATE_STYLE, self.marks, strict=True):
             marks.set_offsets(xy[scene.states == state])
         self.mandated.set_offsets(xy[scene.mandated])
+        if scene.lens is None or not scene.lens[0]:
+            self.lens.set_offsets(np.empty((0, 2)))
+        else:
+            colours, sizes = scene.lens
+            self.lens.set_offsets(xy)
+            self.lens.set_facecolor(colours)
+            self.lens.set_sizes(sizes)
+
+    def school_at(self, fx: float, fy: float) -> int | None:
+        """The school nearest a click at (fx, fy), fractions of the picture's width and height
+        from its top left; None when the click is not on or near a school."""
+        x = -0.005 + fx * (self.layout.width + 0.01)
+        y = 1.005 - fy * 1.01
+        distance = np.hypot(self.layout.xy[:, 0] - x, self.layout.xy[:, 1] - y)
+        nearest = int(np.argmin(distance))
+        return nearest if distance[nearest] < NEAR else None
 
 
 @lru_cache(maxsize=1)

@@ -1,5 +1,6 @@
 """The live plots: adoption split into genuine practice and surface compliance, learning,
-motivation and the bureaucratization index, with the previous run in grey for comparison.
+motivation and the bureaucratization index, with up to three kept runs (A, B, C) drawn
+over them as named black lines for comparison.
 
 Axes are fixed for the whole run (years on x; schools, or 0 to 1, on y) so that runs with
 different settings can be compared by eye. Like the picture, the figure is built once per run
@@ -8,16 +9,19 @@ and each frame redraws only the data over the still axes (seminar/drawing.py).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from seminar.drawing import Blitted, figure
+from seminar.fan import LOW_QUANTILE, Fan
 from seminar.palette import (
     BLACK,
     BLUE,
     GREY,
+    LIGHT_GREY,
     REDDISH_PURPLE,
     STATE_STYLE,
     VERMILLION,
@@ -29,11 +33,16 @@ WIDTH_PX, HEIGHT_PX = 660, 300
 # Learning is shown on [0, LEARNING_TOP] unless it climbs higher; the top part holds the key.
 LEARNING_TOP = 0.8
 EVENT_LABEL_Y = (0.03, 0.14, 0.25)
+# Event labels closer in time than this (a label's width at 8 px text) are stacked.
+LABEL_GAP_YEARS = 2.0
+# Kept runs A, B, C: black, each with its own dash pattern (on, off in points), drawn over the
+# areas so that they stay visible. The lapse threshold is a thin grey line, never black.
+KEPT_DASHES = ((7, 2), (3, 2), (7, 2, 1.5, 2))
 
 
 @dataclass(frozen=True)
 class Line:
-    """One line on one axes: the metric, its look, and whether the previous run is drawn too."""
+    """One line on one axes: the metric, its look, and whether kept runs are drawn too."""
 
     axes: int
     key: str
@@ -64,7 +73,7 @@ class Plots:
         start_year: float,
         years: float,
         lapse_threshold: float,
-        previous: Sequence[Row] = (),
+        kept: Sequence[tuple[str, Sequence[Row]]] = (),
     ) -> None:
         fig = figure(WIDTH_PX, HEIGHT_PX)
         self.blitted = Blitted(fig)
@@ -73,8 +82,8 @@ class Plots:
             left=0.07, right=0.975, bottom=0.085, top=0.93, hspace=0.32, wspace=0.16
         )
         for ax, title in zip(self.axes, TITLES, strict=True):
-            ax.set_title(title, fontsize=10, pad=3, loc="left", fontweight="bold")
-            ax.tick_params(labelsize=8, pad=1)
+            ax.set_title(title, fontsize=11, pad=3, loc="left", fontweight="bold")
+            ax.tick_params(labelsize=9, pad=1)
             ax.grid(alpha=0.3, lw=0.5)
             ax.set_xlim(start_year, start_year + years)
         self.axes[0].set_ylim(0, n_schools)
@@ -83,7 +92,7 @@ class Plots:
         self.axes[2].set_ylim(0, 1)
         self.axes[3].set_ylim(0, 1)
         self.axes[2].axhline(lapse_threshold, color=GREY, lw=0.8, ls="--")
-        self._ghosts(previous)
+        self._kept_runs(kept)
         self.lines = {
             line.key: self.axes[line.axes].plot(
                 [], [], color=line.color, ls=line.style, lw=line.width, label=line.label
@@ -94,29 +103,60 @@ class Plots:
             line.set_animated(True)
         self.bands: list = []
         self.marks: list = []
-        self._legends()
-
-    def _ghosts(self, previous: Sequence[Row]) -> None:
-        if not previous:
-            return
-        years = [r["year"] for r in previous]
-        genuine = [r["schools_genuine"] for r in previous]
-        self.axes[0].plot(years, genuine, color=GREY, lw=1.4, ls="--", label="previous run")
-        for line in LINES:
-            if line.ghost:
-                values = [r[line.key] for r in previous]
-                ax = self.axes[line.axes]
-                ax.plot(years, values, color=GREY, lw=1.4, ls="--", label="previous run")
-
-    def _legends(self) -> None:
         genuine, surface = STATE_STYLE[SchoolState.GENUINE][0], STATE_STYLE[SchoolState.SURFACE][0]
         self.axes[0].fill_between([], [], color=genuine, label="genuine practice")
         self.axes[0].fill_between([], [], color=surface, label="surface compliance")
+        self._legends()
+
+    def _kept_runs(self, kept: Sequence[tuple[str, Sequence[Row]]]) -> None:
+        """Runs kept for comparison, as black lines over the areas, named in each legend.
+
+        They are redrawn with the moving artists, after the areas: drawn into the still
+        background they would hide behind the areas."""
+        self.kept_lines: list = []
+        for (name, rows), dashes in zip(kept, KEPT_DASHES, strict=False):
+            years = [r["year"] for r in rows]
+            label = f"run {name}"
+            style = {"color": BLACK, "lw": 1.6, "dashes": dashes, "zorder": 5, "label": label}
+            self.kept_lines += self.axes[0].plot(
+                years, [r["schools_genuine"] for r in rows], **style
+            )
+            for line in LINES:
+                if line.ghost:
+                    ax = self.axes[line.axes]
+                    self.kept_lines += ax.plot(years, [r[line.key] for r in rows], **style)
+        for artist in self.kept_lines:
+            artist.set_animated(True)
+
+    def set_fan(self, fan: Fan) -> None:
+        """Draw the fan of seeds as grey bands behind everything else, and name it."""
+        with self.blitted.lock:
+            label = f"{fan.seeds} seeds, {LOW_QUANTILE:.0%}–{1 - LOW_QUANTILE:.0%}"
+            keys = {0: "schools_genuine"} | {line.axes: line.key for line in LINES if line.ghost}
+            for axes, key in keys.items():
+                self.axes[axes].fill_between(
+                    fan.years,
+                    fan.low[key],
+                    fan.high[key],
+                    color=LIGHT_GREY,
+                    lw=0,
+                    zorder=0,
+                    label=label,
+                )
+            # Over the stacked areas the band would hide: its edges are drawn with the lines.
+            for edge in (fan.low["schools_genuine"], fan.high["schools_genuine"]):
+                (line,) = self.axes[0].plot(fan.years, edge, color=GREY, lw=0.8, zorder=4)
+                line.set_animated(True)
+                self.kept_lines.append(line)
+            self._legends()
+            self.blitted.invalidate()
+
+    def _legends(self) -> None:
         self.legends = []
         for ax in self.axes:
             legend = ax.legend(
                 loc="upper left",
-                fontsize=7,
+                fontsize=8,
                 framealpha=0.6,
                 ncol=2,
                 columnspacing=0.8,
@@ -133,7 +173,13 @@ class Plots:
         """PNG bytes of the plots for the run so far."""
         with self.blitted.lock:
             self._update(table, events)
-            moving = [*self.bands, *self.lines.values(), *self.marks, *self.legends]
+            moving = [
+                *self.bands,
+                *self.kept_lines,
+                *self.lines.values(),
+                *self.marks,
+                *self.legends,
+            ]
             return self.blitted.png(moving)
 
     def _update(self, table: Sequence[Row], events: Sequence[tuple[int, float, str]]) -> None:
@@ -157,13 +203,24 @@ class Plots:
             ),
         ]
         self.marks = []
-        for i, (_, year, kind) in enumerate(events):
+        for (_, year, kind), height in zip(events, label_heights(events), strict=True):
             for ax in self.axes:
                 self.marks.append(ax.axvline(year, color=BLACK, lw=0.9, ls="-."))
             for ax in self.axes[:2]:
                 label = f" {EventKind(kind).short}"
-                height = EVENT_LABEL_Y[i % len(EVENT_LABEL_Y)]  # events close in time stack up
                 where = ax.get_xaxis_transform()
-                self.marks.append(ax.text(year, height, label, fontsize=7, transform=where))
+                self.marks.append(ax.text(year, height, label, fontsize=8, transform=where))
         for artist in self.bands + self.marks:
             artist.set_animated(True)
+
+
+def label_heights(events: Sequence[tuple[int, float, str]]) -> list[float]:
+    """A height for each event's label: an event within LABEL_GAP_YEARS of the one before
+    takes the next height up, so close labels stack instead of overlapping; others start low."""
+    heights: list[float] = []
+    level, last = 0, -math.inf
+    for _, year, _ in events:
+        level = (level + 1) % len(EVENT_LABEL_Y) if year - last < LABEL_GAP_YEARS else 0
+        heights.append(EVENT_LABEL_Y[level])
+        last = year
+    return heights

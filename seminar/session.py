@@ -15,10 +15,14 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from seminar.explain import Note, explain
+from seminar.fan import Fan
 from seminar.picture import HEIGHT_PX, WIDTH_PX, Picture, Scene, school_layout, school_links
 from seminar.plots import Plots
-from seminar.settings import Settings, params_for, run_seed
+from seminar.settings import Levers, params_for, run_seed
+from seminar.story import LENSES, SchoolHistory, lens_colours, school_story
 from sim.kinds import EventKind, Stance
 from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
@@ -30,6 +34,12 @@ log = logging.getLogger(__name__)
 Row = dict[str, float]
 
 REVERSAL = EventKind.REVERSAL
+# What a supervisor does, as the event log says it ("turned to checking formats").
+STANCE_WORDS = {
+    Stance.PROTECT: "protecting the practice",
+    Stance.MODEL_PRACTICE: "modelling the practice",
+    Stance.ENFORCE: "checking formats",
+}
 
 
 @dataclass(frozen=True)
@@ -45,21 +55,22 @@ class Frame:
     finished: bool
     reversed: bool
     failure: str | None = None
+    log: tuple[str, ...] = ()
 
 
 class SeminarRun:
-    """The model built from the app's settings, stepped and perturbed from the page."""
+    """The model built from the page's levers, stepped and perturbed from the page."""
 
     def __init__(
         self,
-        settings: Settings,
+        levers: Levers,
         injections: dict[str, EventParams],
-        previous: Sequence[Row] = (),
+        kept: Sequence[tuple[str, Sequence[Row]]] = (),
     ) -> None:
-        self.settings = settings
-        self.params = params_for(settings)  # ConfigError (one line) for a bad combination
+        self.levers = levers
+        self.params = params_for(levers)  # ConfigError (one line) for a bad combination
         self.injections = injections
-        self.model = TutorialNetworkModel(self.params, seed=run_seed(settings))
+        self.model = TutorialNetworkModel(self.params, seed=run_seed(levers))
         self.lock = threading.RLock()
         self.failure: str | None = None
         self._last: Frame | None = None
@@ -72,8 +83,12 @@ class SeminarRun:
             start_year=self.params.scenario.start_year,
             years=self.params.years,
             lapse_threshold=self.params.behaviour.motivation.lapse_threshold,
-            previous=previous,
+            kept=kept,
         )
+        self.log: list[str] = []
+        self.history = SchoolHistory.start(m)
+        self.lens = LENSES[0]
+        self._seen = Seen(m.supervisors.stance.copy(), 0, 0, 0)
 
     @property
     def steps(self) -> int:
@@ -96,6 +111,7 @@ class SeminarRun:
                 month = self.model.steps + 1  # Mesa counts the step before running it
                 try:
                     self.model.step()
+                    self._record()
                 except Exception as err:  # shown in the page instead of a blank screen
                     log.exception("month %d failed", month)
                     self.failure = failure_message(month, err)
@@ -111,7 +127,50 @@ class SeminarRun:
                     year = self.model.steps / self.params.behaviour.steps_per_year
                     event = dataclasses.replace(self.injections[kind], year=year)
                     open_opportunity(self.model, event)
+                self._record()
             return self.frame()
+
+    def add_fan(self, fan: Fan) -> Frame:
+        """Draw the fan of seeds behind the live run."""
+        with self.lock:
+            self.plots.set_fan(fan)
+            return self.frame()
+
+    def look_through(self, lens: str) -> Frame:
+        """Recolour the picture by `lens` (one of seminar.story.LENSES)."""
+        with self.lock:
+            self.lens = lens if lens in LENSES else LENSES[0]
+            return self.frame()
+
+    def story(self, school: int) -> list[str]:
+        with self.lock:
+            return school_story(self.model, school, self.history)
+
+    def _record(self) -> None:
+        """Add to the event log, in plain words, what changed since the last look."""
+        m, seen = self.model, self._seen
+        self.history.record(m)
+        year = math.floor(m.calendar_year())
+        stance = m.supervisors.stance
+        for i in np.flatnonzero(stance != seen.stance):
+            words = STANCE_WORDS[Stance(int(stance[i]))]
+            self.log.append(
+                f"{year}: the supervisor of zone {m.supervisors.zone[i] + 1} turned to {words}."
+            )
+        for _, _, kind in m.events_log[seen.events :]:
+            self.log.append(f"{year}: {EventKind(kind).label}.")
+        mandated, sheltered = int(m.schools.mandated.sum()), int(m.schools.sheltered.sum())
+        year_end = m.steps % self.params.behaviour.steps_per_year == 0
+        if mandated > seen.mandated and year_end:  # one line a year, not one a month
+            self.log.append(
+                f"{year - 1}: the ministry required {mandated - seen.mandated} more schools to "
+                f"adopt ({mandated} in all)."
+            )
+        elif mandated > seen.mandated:
+            mandated = seen.mandated  # counted at the year's end
+        if sheltered != seen.sheltered:
+            self.log.append(f"{year}: {sheltered} schools are sheltered pilots now.")
+        self._seen = Seen(stance.copy(), len(m.events_log), mandated, sheltered)
 
     def frame(self) -> Frame:
         with self.lock:
@@ -121,7 +180,8 @@ class SeminarRun:
                 return self._last
             m = self.model
             try:
-                picture = self.picture.render(scene_of(m))
+                lens = lens_colours(m, self.lens, self.history)
+                picture = self.picture.render(dataclasses.replace(scene_of(m), lens=lens))
                 plots = self.plots.render(m.table, m.events_log)
                 notes = tuple(explain(m))
             except Exception as err:  # a drawing bug must not blank the page either
@@ -138,8 +198,19 @@ class SeminarRun:
                 finished=self.finished,
                 reversed=m.reversed,
                 failure=self.failure,
+                log=tuple(self.log),
             )
             return self._last
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the event log last saw of the model."""
+
+    stance: np.ndarray
+    events: int
+    mandated: int
+    sheltered: int
 
 
 def scene_of(model: TutorialNetworkModel) -> Scene:

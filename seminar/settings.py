@@ -33,8 +33,8 @@ LeverKind = Literal["int", "float", "toggle", "choice"]
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Everything the controls set; `params_for` turns it into the model's Params."""
+class Levers:
+    """Where every lever of the page stands; `params_for` turns it into the model's Params."""
 
     scenario: str
     seed: int
@@ -48,7 +48,7 @@ class Settings:
     coach_capacity: int
     leeway: float
     protect: float
-    model_share: float
+    models_practice: float
     test_pressure: float
     sheltered: bool
     reversal_year: float | None
@@ -56,7 +56,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Lever:
-    """One control: the Settings field it edits, the config keys it sets, its bounded range."""
+    """One control: the Levers field it edits, the config keys it sets, its bounded range."""
 
     name: str
     label: str
@@ -163,7 +163,7 @@ LEVERS: tuple[Lever, ...] = (
         step=0.05,
     ),
     Lever(
-        name="model_share",
+        name="models_practice",
         label="Supervisors who model the practice",
         group="Supervisors",
         kind="float",
@@ -236,6 +236,22 @@ def scenario_names() -> list[str]:
     return names
 
 
+@lru_cache(maxsize=16)
+def scenario_description(name: str) -> str:
+    """What a scenario is, in words: the comment that opens its file in configs/scenario/."""
+    lines = []
+    for line in (CONFIG_DIR / "scenario" / f"{name}.yaml").read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("#").strip())
+    return " ".join(lines) or name
+
+
+def scenario_label(name: str) -> str:
+    """The scenario's name as the menu shows it: words, then what it is."""
+    return f"{name.replace('_', ' ').capitalize()}: {scenario_description(name)}"
+
+
 @lru_cache(maxsize=32)
 def scenario_params(name: str) -> Params:
     return load_params([f"system={SEMINAR_SYSTEM}", f"scenario={name}"])
@@ -247,11 +263,11 @@ def default_seed() -> int:
     return int(compose_config([]).seed)
 
 
-def preset(name: str, seed: int | None = None, years: int | None = None) -> Settings:
+def preset(name: str, seed: int | None = None, years: int | None = None) -> Levers:
     """The levers as scenario `name` sets them."""
     p = scenario_params(name)
     s, sup = p.scenario, p.behaviour.supervision
-    return Settings(
+    return Levers(
         scenario=name,
         seed=default_seed() if seed is None else seed,
         years=round(p.years) if years is None else years,
@@ -264,14 +280,14 @@ def preset(name: str, seed: int | None = None, years: int | None = None) -> Sett
         coach_capacity=s.mandate.coach_capacity,
         leeway=sup.leeway,
         protect=sup.protect,
-        model_share=sup.models_practice,
+        models_practice=sup.models_practice,
         test_pressure=s.testing.pressure,
         sheltered=s.sheltered,
         reversal_year=s.reversal_year,
     )
 
 
-def choose_scenario(current: Settings, name: str) -> Settings:
+def choose_scenario(current: Levers, name: str) -> Levers:
     """Switching scenario loads its levers; the seed and the run length stay."""
     return preset(name, seed=current.seed, years=current.years)
 
@@ -284,16 +300,16 @@ def fewest_schools(params: Params) -> int:
     return zones * sys_.schools_per_zone[0]
 
 
-def lever_range(lever: Lever, settings: Settings) -> tuple[float, float]:
+def lever_range(lever: Lever, settings: Levers) -> tuple[float, float]:
     """The lever's bounds for these settings; they always contain the scenario's own value."""
-    if lever.name == "model_share":  # the two stance shares add up to at most 1
+    if lever.name == "models_practice":  # the two stance shares add up to at most 1
         return lever.lo, round(1.0 - settings.protect, DECIMALS)
     hi = fewest_schools(scenario_params(settings.scenario)) if lever.hi is None else lever.hi
     own = getattr(preset(settings.scenario, seed=0), lever.name)
     return min(lever.lo, own), max(hi, own)
 
 
-def reversal_choices(settings: Settings) -> dict[str, float | None]:
+def reversal_choices(settings: Levers) -> dict[str, float | None]:
     """Labels for the reversal menu: never, or after each whole year of the run."""
     start = scenario_params(settings.scenario).scenario.start_year
     years = sorted({*range(1, settings.years + 1), *_as_list(settings.reversal_year)})
@@ -304,8 +320,8 @@ def _as_list(year: float | None) -> list[float]:
     return [] if year is None else [year]
 
 
-def set_lever(settings: Settings, name: str, value: object) -> Settings:
-    """Settings with one lever moved, clamped into its range; dependent levers follow."""
+def set_lever(settings: Levers, name: str, value: object) -> Levers:
+    """Levers with one lever moved, clamped into its range; dependent levers follow."""
     lever = LEVER[name]
     if lever.kind in ("int", "float"):
         lo, hi = lever_range(lever, settings)
@@ -318,13 +334,13 @@ def set_lever(settings: Settings, name: str, value: object) -> Settings:
     new = dataclasses.replace(settings, **{name: value})
     if name == "protect":  # the two stance shares are shares of one population of supervisors
         room = round(1.0 - new.protect, DECIMALS)
-        new = dataclasses.replace(new, model_share=min(new.model_share, room))
+        new = dataclasses.replace(new, models_practice=min(new.models_practice, room))
     if name == "years" and new.reversal_year is not None and new.reversal_year > new.years:
         new = dataclasses.replace(new, reversal_year=None)
     return new
 
 
-def set_seed(settings: Settings, value: object) -> Settings:
+def set_seed(settings: Levers, value: object) -> Levers:
     """A whole number in [0, SEED_MAX]; anything else keeps the current seed."""
     try:
         seed = int(value)  # type: ignore[call-overload]
@@ -334,7 +350,7 @@ def set_seed(settings: Settings, value: object) -> Settings:
 
 
 # ------------------------------------------------------------------------------- to the model
-def overrides(settings: Settings) -> list[str]:
+def overrides(settings: Levers) -> list[str]:
     """The Hydra overrides that make this run: `python -m sim` would take the same."""
     out = [f"system={SEMINAR_SYSTEM}", f"scenario={settings.scenario}"]
     for lever in LEVERS:
@@ -344,12 +360,12 @@ def overrides(settings: Settings) -> list[str]:
     return out
 
 
-def params_for(settings: Settings) -> Params:
+def params_for(settings: Levers) -> Params:
     """Validated Params; raises ConfigError with one line naming the key."""
     return load_params(overrides(settings))
 
 
-def command_line(settings: Settings) -> str:
+def command_line(settings: Levers) -> str:
     """The main-job command whose single replicate is this very run (docs/seminar.md)."""
     scenario = preset(settings.scenario)
     mine, theirs = overrides(settings), overrides(scenario)
@@ -360,7 +376,7 @@ def command_line(settings: Settings) -> str:
     )
 
 
-def run_seed(settings: Settings) -> int:
+def run_seed(settings: Levers) -> int:
     """The model seed: replicate 1 of the main job run with this root seed."""
     return replicate_seeds(settings.seed, 1)[0]
 

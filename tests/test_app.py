@@ -3,13 +3,14 @@ the mechanisms, the picture and plots, one live run, and the page rendered witho
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import math
 import threading
 from typing import get_type_hints
 
+import ipyvue
 import ipyvuetify as v
-import ipywidgets
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -18,13 +19,14 @@ from helpers import make_model
 
 from runs.config import load_params
 from runs.driver import replicate_seeds, run_one
-from seminar import assets, components, settings
+from seminar import assets, components, exercises, settings
 from seminar import explain as ex
+from seminar import story as story_mod
 from seminar.components import SeminarPage
 from seminar.picture import Picture, Scene, grid_shape, school_layout, school_links
 from seminar.plots import Plots
 from seminar.session import REVERSAL, SeminarRun
-from seminar.settings import LEVER, LEVERS, Settings
+from seminar.settings import LEVER, LEVERS, Levers
 from sim.kinds import SchoolState
 from sim.metrics import survival_after_reversal
 from sim.model import TutorialNetworkModel
@@ -42,6 +44,13 @@ def field_of(dotted: str) -> dataclasses.Field:
     for name in path:
         cls = get_type_hints(cls)[name]
     return {f.name: f for f in dataclasses.fields(cls)}[last]
+
+
+@pytest.fixture(autouse=True)
+def no_fan_in_rendered_pages(monkeypatch):
+    """Pages rendered here would run the fan of seeds in a thread of their own, competing with
+    the other tests; the fan itself is tested directly."""
+    monkeypatch.setattr(components, "run_fan", lambda levers, cancel: None)
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +97,10 @@ def test_levers_clamp_out_of_range_values():
 
 
 def test_stance_shares_never_exceed_one():
-    s = settings.set_lever(settings.preset("voluntary"), "model_share", 0.6)
+    s = settings.set_lever(settings.preset("voluntary"), "models_practice", 0.6)
     s = settings.set_lever(s, "protect", 0.7)
-    assert s.protect + s.model_share <= 1.0 + 1e-9
-    assert settings.set_lever(s, "model_share", 0.9).model_share == pytest.approx(0.3)
+    assert s.protect + s.models_practice <= 1.0 + 1e-9
+    assert settings.set_lever(s, "models_practice", 0.9).models_practice == pytest.approx(0.3)
 
 
 def test_any_sequence_of_control_moves_gives_a_runnable_model():
@@ -331,21 +340,23 @@ def test_the_picture_changes_with_the_schools_and_not_otherwise(seminar_model):
     assert picture.render(scene) == first  # nothing left over from the previous frame
 
 
-def test_plots_grow_with_the_run_and_show_the_previous_one():
+def test_plots_grow_with_the_run_and_show_kept_runs_over_the_areas():
     model = make_model("scenario=voluntary", "years=2")
     model.run(6)
     plots = Plots(model.schools.zone.size, 2004, 2, 0.25)
     early = plots.render(model.table[:2], [])
     assert early.startswith(PNG) and plots.render(model.table, []) != early
-    ghost = Plots(model.schools.zone.size, 2004, 2, 0.25, previous=model.table)
-    assert ghost.render(model.table[:2], []) != early
+    kept = Plots(model.schools.zone.size, 2004, 2, 0.25, kept=[("A", model.table)])
+    assert kept.render(model.table[:2], []) != early
+    # A kept run is drawn over the areas: it shows where the live run's areas cover it.
+    assert kept.render(model.table, []) != plots.render(model.table, [])
     assert plots.render(model.table, [(3, 2004.25, "deputy_visit")]) != plots.render(
         model.table, []
     )
 
 
 # ------------------------------------------------------------------------------ one run
-def short(name: str = "voluntary", years: int = 1) -> Settings:
+def short(name: str = "voluntary", years: int = 1) -> Levers:
     return dataclasses.replace(settings.preset(name), years=years)
 
 
@@ -399,6 +410,10 @@ def test_two_threads_stepping_one_run_never_pass_its_end(events):
 
 
 # ------------------------------------------------------------------------------ the page
+def picture_widget(widget) -> bool:
+    return getattr(widget, "classes", None) == "redes-picture"
+
+
 def month_text(rc) -> str:
     return rc.find(v.Html, class_="redes-month").widget.children[0]
 
@@ -432,8 +447,9 @@ def test_page_shows_a_failing_step_instead_of_going_blank(monkeypatch):
     alert.assert_single()
     assert "The model stopped in month 1: RuntimeError: an example failure" in str(alert.widget)
     assert rc.find(v.Btn, children=["Step"]).widget.disabled
-    pictures = [w for w in rc.find(ipywidgets.Image).widgets if "redes-picture" in w._dom_classes]
-    assert len(pictures) == 1 and bytes(pictures[0].value).startswith(PNG)  # the picture stays
+    pictures = [w for w in rc.find(ipyvue.VueTemplate).widgets if picture_widget(w)]
+    assert len(pictures) == 1  # the picture stays
+    assert base64.b64decode(pictures[0].src.split(",", 1)[1]).startswith(PNG)
 
 
 def test_page_says_why_it_cannot_start_a_run(monkeypatch):
@@ -476,3 +492,162 @@ def test_load_params_of_the_seminar_system_is_what_the_app_uses():
     assert settings.scenario_params("voluntary") == load_params(
         ["system=seminar", "scenario=voluntary"]
     )
+
+
+# ------------------------------------------------------------------------------ classroom
+@pytest.mark.parametrize("exercise", exercises.EXERCISES, ids=lambda e: e.key)
+def test_each_exercise_sets_its_levers_and_its_note_is_there_to_pin(exercise, events):
+    levers = exercises.exercise_levers(exercise)
+    assert levers.scenario == exercise.scenario and levers.seed == settings.default_seed()
+    for name, value in exercise.levers.items():
+        assert getattr(levers, name) == value, name  # no lever was clamped away
+    run = SeminarRun(levers, events)
+    frame = run.advance(exercise.month)
+    assert frame.step == exercise.month
+    assert exercise.note in [n.topic for n in frame.notes], "the note to pin is not shown"
+    assert exercise.question and exercise.predict and exercise.metric in run.table[-1]
+
+
+def test_the_bureaucracy_exercise_ends_more_bureaucratic_than_its_scenario(events):
+    exercise = exercises.EXERCISE["movement_becomes_bureaucracy"]
+    ends = []
+    for levers in (settings.preset(exercise.scenario), exercises.exercise_levers(exercise)):
+        run = SeminarRun(levers, events)
+        run.advance(exercise.month)
+        ends.append(run.table[-1]["bureaucratization_index"])
+    assert ends[1] > ends[0] + 0.1, ends
+
+
+def test_predict_then_run_reveals_the_value_at_the_month_and_tallies():
+    table = [{"step": m, "schools_genuine": 10.0 + m} for m in range(0, 121)]
+    g = exercises.reveal(exercises.Guess("voluntary_or_mandated", 80.0), table, 72)
+    assert g.actual == 82.0 and g.close(150)  # within 10% of 150 schools
+    far = exercises.reveal(exercises.Guess("voluntary_or_mandated", 10.0), table, 72)
+    assert not far.close(150)
+    assert exercises.tally([g, far], 150).startswith("Tally: 1 of 2 guesses close")
+    assert exercises.tally([exercises.Guess("voluntary_or_mandated", 1.0)], 150).startswith("No")
+
+
+def test_runs_left_are_kept_as_a_b_c_and_the_oldest_gives_way(events):
+    kept: list = []
+    for scenario in ("voluntary", "mandated", "hybrid", "reversal"):
+        run = SeminarRun(short(scenario), events)
+        run.advance(2)
+        kept = components.keep_run(kept, run)
+    assert [(k.name, k.scenario) for k in kept] == [
+        ("B", "mandated"),
+        ("C", "hybrid"),
+        ("A", "reversal"),
+    ]
+    assert components.keep_run(kept, SeminarRun(short(), events)) == kept  # nothing run yet
+
+
+def test_a_run_exports_its_steps_and_command(events):
+    run = SeminarRun(short(), events)
+    run.advance(3)
+    lines = components.steps_csv(run.table).splitlines()
+    assert len(lines) == 1 + 4 and lines[0].startswith("step,year")
+    png = components.page_png(run.frame())
+    assert png.startswith(PNG) and len(png) > len(run.frame().plots)
+
+
+def test_event_log_says_what_happened_in_plain_words(events):
+    run = SeminarRun(short("mandated", 3), events)
+    run.advance(14)
+    run.inject(REVERSAL)
+    log = run.frame().log
+    assert any(line.startswith("2004: the ministry required 20 more schools") for line in log)
+    assert log[-1] == "2005: a new government withdrew support."
+
+
+def test_a_schools_story_and_the_lenses(events):
+    run = SeminarRun(short("mandated", 3), events)
+    run.advance(30)
+    since = run.history.required
+    required = int(np.argmin(np.where(since >= 0, since, since.max() + 1)))  # the first required
+    story = run.story(required)
+    assert story[0].startswith(f"School {required + 1}, zone ")
+    assert any(line.startswith("Required to adopt since 2004") for line in story)
+    assert any("zone supervisor's stance" in line for line in story)
+    plain = run.frame().picture
+    for lens in story_mod.LENSES[1:]:
+        assert run.look_through(lens).picture != plain, lens
+    assert run.look_through(story_mod.LENSES[0]).picture == plain
+    # A click on a school's mark finds it; a click on empty space finds none.
+    xy = run.picture.layout.xy[required]
+    fx = (xy[0] + 0.005) / (run.picture.layout.width + 0.01)
+    assert run.picture.school_at(fx, (1.005 - xy[1]) / 1.01) == required
+
+
+def test_scenarios_are_described_in_the_menu():
+    for name in settings.scenario_names():
+        label = settings.scenario_label(name)
+        assert "_" not in label.split(":")[0] and len(label) > len(name) + 20, label
+
+
+def test_learning_note_compares_gains_not_levels(events):
+    run = SeminarRun(settings.preset("mandated"), events)
+    frame = run.advance(48)
+    text = next(n.text for n in frame.notes if n.topic == "Learning")
+    assert "started at" in text and "Since then adopting schools" in text
+
+
+def test_page_scripts_are_pinned_at_the_versions_the_template_loads():
+    assert sorted(assets.pinned_packages()) == assets.required_packages()
+    assert all(v.startswith("sha512-") for v in assets.pinned_packages().values())
+
+
+def test_page_scripts_live_outside_the_virtual_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("REDES_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert assets.cache_dir() == tmp_path / "redes" / "page"
+    monkeypatch.setenv("REDES_CACHE", str(tmp_path / "elsewhere"))
+    assert assets.cache_dir() == tmp_path / "elsewhere" / "page"
+
+
+def test_the_fan_spans_the_seeds_and_is_drawn_behind_the_run(events):
+    from seminar.fan import run_fan
+
+    levers = short("voluntary", 1)
+    fan = run_fan(levers, threading.Event(), seeds=4)
+    assert fan.years.size == 13 and fan.seeds == 4
+    for key in fan.low:
+        assert (fan.low[key] <= fan.high[key]).all(), key
+    assert (fan.high["schools_genuine"] > fan.low["schools_genuine"]).any()  # seeds differ
+    again = run_fan(levers, threading.Event(), seeds=4)
+    assert all((again.low[k] == fan.low[k]).all() for k in fan.low)  # same seeds, same fan
+    run = SeminarRun(levers, events)
+    run.advance(12)
+    plain = run.frame().plots
+    assert run.add_fan(fan).plots != plain
+    cancelled = threading.Event()
+    cancelled.set()
+    assert run_fan(levers, cancelled) is None
+
+
+def test_event_labels_stack_only_when_events_are_close():
+    from seminar.plots import EVENT_LABEL_Y, label_heights
+
+    events = [(0, 2005.0, "a"), (0, 2005.5, "b"), (0, 2009.0, "c"), (0, 2009.2, "d")]
+    low, mid = EVENT_LABEL_Y[0], EVENT_LABEL_Y[1]
+    assert label_heights(events) == [low, mid, low, mid]
+
+
+def test_a_start_without_scripts_prints_the_fixing_command(monkeypatch, tmp_path, capsys):
+    import solara.server.server as solara_server
+
+    monkeypatch.setenv("REDES_CACHE", str(tmp_path))
+    monkeypatch.setattr(assets.shutil, "which", lambda name: None)  # no npm on this machine
+    # Both are set by the start: restored after the test.
+    monkeypatch.setattr(solara_server, "get_jinja_env", solara_server.get_jinja_env)
+    cache = assets.solara_settings.assets
+    monkeypatch.setattr(cache, "proxy_cache_dir", cache.proxy_cache_dir)
+    assert assets.prepare_on_start() is False
+    err = capsys.readouterr().err
+    assert f"Fix it with internet once:  {assets.FIX_COMMAND}" in err and "install Node.js" in err
+    # The page's template carries the notice, shown at once while the scripts are missing.
+    template = solara_server.get_jinja_env("__default__").get_template("index.html.j2")
+    notice = template.blocks["after_pre_rendered_html"](template.new_context({}))
+    html = "".join(notice)
+    assert "its scripts are missing" in html and assets.FIX_COMMAND in html
+    assert 'style=" position: fixed' in html  # not display: none
