@@ -75,6 +75,13 @@ class SystemParams:
     school_types: list[SchoolType] = field()
     network: NetworkParams = field()
 
+    @property
+    def n_zones(self) -> int:
+        """School zones in the whole system: states x sectors x regions x zones."""
+        return (
+            self.states * self.sectors_per_state * self.regions_per_sector * self.zones_per_region
+        )
+
 
 # --------------------------------------------------------------------------- behaviour
 @dataclass(frozen=True)
@@ -375,8 +382,7 @@ def check_consistency(params: Params) -> None:
 
 
 def max_school_count(sys_: SystemParams) -> int:
-    zones = sys_.states * sys_.sectors_per_state * sys_.regions_per_sector * sys_.zones_per_region
-    return zones * sys_.schools_per_zone[1]
+    return sys_.n_zones * sys_.schools_per_zone[1]
 
 
 def describe(cls: type = Params, prefix: str = "") -> list[tuple[str, str, str]]:

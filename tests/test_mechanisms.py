@@ -9,6 +9,7 @@ from helpers import make_model
 from sim.kinds import Origin, SchoolState, Stance
 from sim.metrics import genuine_teachers, school_states
 from sim.params import EventParams
+from sim.practice import school_adopted
 from sim.rules import (
     coaching,
     diffusion,
@@ -20,11 +21,12 @@ from sim.rules import (
     turnover,
     tutoring,
 )
+from sim.rules.adoption import enrol
 
 
 def adopt_school(model, school: int, practice: float, origin: int = Origin.VOLUNTARY) -> np.ndarray:
     teachers = np.flatnonzero(model.teachers.school == school)
-    model.enrol(teachers, origin, practice)
+    enrol(model, teachers, origin, practice)
     return teachers
 
 
@@ -46,7 +48,7 @@ def test_learners_only_choose_temas_a_tutor_at_their_school_masters():
     for _ in range(6):
         tutoring.tutor_students(model)
     st = model.students
-    mine = model.students_of(np.arange(model.schools.zone.size) == school)
+    mine = tutoring.students_of(model, np.arange(model.schools.count) == school)
     chosen = st.tema[mine]
     assert set(np.unique(chosen[chosen >= 0])) <= {0, 2}
     # Nobody outside a practising school has a tema.
@@ -59,7 +61,7 @@ def test_a_learner_chooses_the_most_interesting_offered_tema_not_yet_mastered():
     teachers = adopt_school(model, 0, practice=0.9)
     model.teachers.topics[teachers] = 0b000111  # temas 0, 1, 2
     st = model.students
-    learner = model.students_of(np.arange(model.schools.zone.size) == 0)[0]
+    learner = tutoring.students_of(model, np.arange(model.schools.count) == 0)[0]
     st.interest[:, learner] = [10, 200, 150, 255, 0, 0]  # tema 3 is not offered
     st.mastery[:, learner] = [0.1, 0.95, 0.1, 0.1, 0.1, 0.1]  # tema 1 already mastered
     st.tema[learner] = -1
@@ -86,7 +88,7 @@ def test_surface_practice_teaches_less_than_genuine_practice():
     for practice in (0.2, 0.9):
         model = make_model("behaviour.tutoring.conventional_rate=0.0")
         clear_adoption(model)
-        for school in range(0, model.schools.zone.size, 2):
+        for school in range(0, model.schools.count, 2):
             adopt_school(model, school, practice=practice)
         before = model.students.mastery.mean()
         for _ in range(6):
@@ -159,7 +161,7 @@ def test_required_teachers_do_not_lapse_but_surface_adopters_do_once_free():
     model = make_model("scenario=mandated", "behaviour.motivation.lapse_rate=1.0")
     model.schools.mandated[:10] = True
     mandate.require_adoption(model)
-    required = model.required_teachers()
+    required = mandate.required_teachers(model)
     assert model.teachers.adopted[required].all()
     model.teachers.motivation[:] = 0.0
     motivation.lapse(model)
@@ -258,7 +260,7 @@ def test_coach_visits_are_limited_by_capacity():
     ]
     assert abs(np.mean(visits) - 10) < 1.0  # binomial mean 10, se of the mean ~0.22
     coaching.teach_practice(model)
-    assert model.coach_load == pytest.approx(model.teachers.school.size / 10)
+    assert coaching.coach_load(model) == pytest.approx(model.teachers.school.size / 10)
 
 
 def test_coaching_raises_practice_of_the_visited():
@@ -272,11 +274,11 @@ def test_coaching_raises_practice_of_the_visited():
 # ---------------------------------------------------------------- policy events
 def test_leader_joining_the_ministry_adds_coaches_and_shelters_the_movement():
     model = make_model()
-    adopted_schools = model.school_adopted()
+    adopted_schools = school_adopted(model)
     opportunities.open_opportunity(
         model, EventParams(year=0, kind="leader_joins_ministry", coaches=3, pace=0, target=0)
     )
-    assert model.ministry_coaches == 3
+    assert opportunities.ministry_paid_coaches(model) == 3
     assert model.schools.sheltered[adopted_schools].all()
     assert not model.schools.sheltered[~adopted_schools].any()
 
@@ -286,8 +288,8 @@ def test_deputy_visit_opens_a_pilot_that_invites_schools_near_the_movement():
     opportunities.open_opportunity(
         model, EventParams(year=0, kind="deputy_visit", coaches=0, pace=120, target=10)
     )
-    zones_before = set(model.schools.zone[model.school_adopted()])
-    adopted_before = model.school_adopted().copy()
+    zones_before = set(model.schools.zone[school_adopted(model)])
+    adopted_before = school_adopted(model).copy()
     model.steps += 1
     mandate.roll_out(model)
     invited = np.flatnonzero(model.schools.sheltered & ~adopted_before)
@@ -298,17 +300,17 @@ def test_deputy_visit_opens_a_pilot_that_invites_schools_near_the_movement():
 def test_reversal_withdraws_mandate_shelter_and_ministry_coaches():
     model = make_model("scenario=reversal")
     model.run(model.step_of_year(model.params.scenario.reversal_year) - 1)
-    assert model.schools.mandated.any() and model.mandate_in_force
+    assert model.schools.mandated.any() and mandate.mandate_in_force(model)
     model.step()
-    assert model.reversed and not model.mandate_in_force
+    assert reversal.withdrawn(model) and not mandate.mandate_in_force(model)
     assert not model.schools.mandated.any() and not model.schools.sheltered.any()
-    assert model.ministry_coaches == 0
+    assert opportunities.ministry_paid_coaches(model) == 0
 
 
 # ---------------------------------------------------------------- turnover
 def test_turnover_keeps_school_sizes_and_volunteers_carry_the_practice():
     model = make_model("behaviour.turnover.teacher_rate=0.9")
-    sizes = np.bincount(model.teachers.school, minlength=model.schools.zone.size)
+    sizes = np.bincount(model.teachers.school, minlength=model.schools.count)
     volunteers = np.flatnonzero(model.teachers.adopted)
     mandated_school = 100
     forced = adopt_school(model, mandated_school, practice=0.1, origin=Origin.MANDATE)

@@ -8,20 +8,41 @@ when demand exceeds it, each teacher is visited with probability capacity / dema
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.kinds import Origin, Stance
-from sim.rules.mandate import cascade_depth, handoff_retention
+from sim.rules.mandate import cascade_quality, mandate_reaches_schools
+from sim.rules.opportunities import ministry_paid_coaches
+from sim.rules.tutoring import tutorial_time_share
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
+    from sim.params import PracticeParams
+
+
+@dataclass
+class Coaching:
+    """Coaching's own parameters and state: how loaded the coaches were this month."""
+
+    pars: PracticeParams
+    load: float = 0.0  # adopters to accompany per coaching visit available this month
+
+
+def setup(model: TutorialNetworkModel) -> Coaching:
+    return Coaching(pars=model.params.behaviour.practice)
+
+
+def coach_load(model: TutorialNetworkModel) -> float:
+    """Adopters to accompany per coaching visit available this month."""
+    return model.coaching.load
 
 
 def teach_practice(model: TutorialNetworkModel) -> None:
     t = model.teachers
-    p = model.params.behaviour.practice
+    p = model.coaching.pars
     gain = np.zeros(t.school.size, dtype=np.float32)
     capacity = zone_supervisor_visits(model, gain)
     for eligible, visits, quality in coach_pools(model):
@@ -29,9 +50,11 @@ def teach_practice(model: TutorialNetworkModel) -> None:
         gain[visit(model, eligible, visits)] += p.coach_rate * quality
     # Coach load: adopters to accompany per coaching visit available this month.
     demand = int(t.adopted.sum())
-    model.coach_load = demand / capacity if capacity else (np.inf if demand else 0.0)
+    model.coaching.load = demand / capacity if capacity else (np.inf if demand else 0.0)
     adopted = t.adopted
-    tutorial_time = model.tutorial_time()[t.school] / model.params.behaviour.tutoring.time_share
+    tutorial_time = (
+        tutorial_time_share(model)[t.school] / model.params.behaviour.tutoring.time_share
+    )
     gain += adopted * p.peer_rate * model.exposure
     gain += adopted * p.self_rate * t.motivation * tutorial_time
     loss = p.decay * t.practice * np.where(adopted, 1.0 - t.motivation, 1.0)
@@ -44,17 +67,16 @@ def coach_pools(model: TutorialNetworkModel) -> list[tuple[np.ndarray, int, floa
     t = model.teachers
     pools = []
     mv = model.params.scenario.movement
-    movement_coaches = (mv.coaches if model.movement_active else 0) + model.ministry_coaches
+    movement_coaches = (mv.coaches if model.movement_active else 0) + ministry_paid_coaches(model)
     if movement_coaches:
         volunteers = np.flatnonzero(t.adopted & (t.origin == Origin.VOLUNTARY))
         pools.append((volunteers, movement_coaches * mv.coach_capacity, 1.0))
     # The ministry's coaches serve mandated schools: until the mandate has reached one, they
     # are not yet part of anyone's coaching.
-    if model.mandate_reaches_schools:
+    if mandate_reaches_schools(model):
         m = model.params.scenario.mandate
         required = np.flatnonzero(t.adopted & (t.origin == Origin.MANDATE))
-        quality = handoff_retention(model) ** cascade_depth(model)
-        pools.append((required, m.coaches * m.coach_capacity, quality))
+        pools.append((required, m.coaches * m.coach_capacity, cascade_quality(model)))
     return pools
 
 
@@ -76,5 +98,5 @@ def zone_supervisor_visits(model: TutorialNetworkModel, gain: np.ndarray) -> int
     with np.errstate(divide="ignore", invalid="ignore"):
         p_zone = np.where(demand > 0, np.minimum(1.0, capacity / demand), 0.0)
     visited = adopted[model.rng.random(adopted.size) < p_zone[zone[adopted]]]
-    gain[visited] += model.params.behaviour.practice.coach_rate
+    gain[visited] += model.coaching.pars.coach_rate
     return int(capacity[demand > 0].sum())

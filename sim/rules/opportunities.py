@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sim.kinds import EventKind
+from sim.practice import school_adopted
 from sim.rules.mandate import Programme
+from sim.rules.reversal import withdrawn
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
     from sim.params import EventParams
 
 
+@dataclass
+class Openings:
+    """What the openings have won so far: movement coaches the ministry pays."""
+
+    events: list[EventParams]
+    ministry_coaches: int = 0
+
+
+def setup(model: TutorialNetworkModel) -> Openings:
+    return Openings(events=model.params.scenario.events)
+
+
+def ministry_paid_coaches(model: TutorialNetworkModel) -> int:
+    """Movement coaches the ministry pays; they leave when support is withdrawn."""
+    return 0 if withdrawn(model) else model.openings.ministry_coaches
+
+
 def open_scheduled(model: TutorialNetworkModel) -> None:
     """Open every opportunity scheduled for this step."""
-    for event in model.params.scenario.events:
+    for event in model.openings.events:
         if model.step_of_year(event.year) == model.steps:
             open_opportunity(model, event)
 
@@ -28,12 +48,12 @@ def open_opportunity(model: TutorialNetworkModel, event: EventParams) -> None:
     ministry_pilot: the same pilot, dated when it starts inviting rather than by the visit that
     asked for it (the 2007 visit's pilot ran 2008–2010), so a scenario can log both.
     """
-    if model.reversed:
+    if withdrawn(model):
         return  # a withdrawn administration opens nothing
     model.log_event(event.kind)
     if event.kind == EventKind.LEADER_JOINS_MINISTRY:
-        model.ministry_coaches += event.coaches
-        model.schools.sheltered |= model.school_adopted()
+        model.openings.ministry_coaches += event.coaches
+        model.schools.sheltered |= school_adopted(model)
     elif event.kind.opens_pilot:
         model.programmes.append(
             Programme(

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import Stance
+from sim.rules.diffusion import demonstrating_schools_per_zone
+from sim.rules.mandate import required_teachers
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -45,9 +47,7 @@ def drift_to_formats(model: TutorialNetworkModel) -> None:
 def win_over(model: TutorialNetworkModel) -> None:
     p = model.params.behaviour.supervision
     sup = model.supervisors
-    demonstrating = np.bincount(
-        model.schools.zone, weights=model.schools.demonstrations > 0, minlength=model.n_zones
-    )
+    demonstrating = demonstrating_schools_per_zone(model)
     p_convert = -np.expm1(-p.conversion_rate * demonstrating)
     # An overloaded supervisor has no time to visit demonstrations.
     convert = (sup.stance == Stance.ENFORCE) & (sup.load <= 1.0)
@@ -63,5 +63,5 @@ def assign_paperwork(model: TutorialNetworkModel) -> None:
     enforcing = model.supervisors.stance[model.schools.zone[t.school]] == Stance.ENFORCE
     load = np.full(t.school.size, m.base_admin_load, dtype=np.float32)
     load += m.supervision.paperwork_load * (enforcing & ~sheltered)
-    load += model.params.scenario.mandate.paperwork * (model.required_teachers() & ~sheltered)
+    load += model.params.scenario.mandate.paperwork * (required_teachers(model) & ~sheltered)
     np.clip(load, 0.0, 1.0, out=t.admin_load)

@@ -1,0 +1,43 @@
+"""What the rules share about the practice: who practises it for real, how much of it a
+training cascade delivers, and how many adopters each school has (brief; 004)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import TutorialNetworkModel
+
+
+def is_genuine(adopted, practice, threshold: float):
+    """Adopted and practising it for real: practice mastery at or above the threshold. Works on
+    one teacher's values and on whole arrays alike."""
+    return adopted & (practice >= threshold)
+
+
+def genuine_teachers(model: TutorialNetworkModel) -> np.ndarray:
+    """Every teacher: in genuine practice or not."""
+    t = model.teachers
+    return is_genuine(t.adopted, t.practice, model.params.behaviour.practice.genuine_threshold)
+
+
+def training_quality(retention: float, depth: int) -> float:
+    """Share of the practice that reaches the end of a cascade of `depth` hand-offs."""
+    return retention**depth
+
+
+def per_school(model: TutorialNetworkModel, weights: np.ndarray) -> np.ndarray:
+    """Sum of a per-teacher quantity over each school's teachers."""
+    return np.bincount(model.teachers.school, weights=weights, minlength=model.schools.count)
+
+
+def adopters_per_school(model: TutorialNetworkModel) -> np.ndarray:
+    """Teachers who have adopted the practice (for real or on paper), per school."""
+    return per_school(model, model.teachers.adopted)
+
+
+def school_adopted(model: TutorialNetworkModel) -> np.ndarray:
+    """Schools where at least one teacher has adopted the practice."""
+    return adopters_per_school(model) > 0
