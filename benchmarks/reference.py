@@ -53,6 +53,7 @@ class School(mesa.Agent):
         self.teachers: list[Teacher] = []
         self.students: list[Student] = []
         self.mandated = self.sheltered = self.punished = self.ever_adopted = False
+        self.was_sheltered = False
         self.engagement = 0.0
         self.demonstrations = 0
 
@@ -63,12 +64,27 @@ class School(mesa.Agent):
         return any(t.adopted for t in self.teachers)
 
     def tutorial_time(self) -> float:
-        """Share of the usual tutorial time left after test preparation."""
-        return 1.0 - self.model.params.scenario.testing.prep_share * self.punished
+        """Share of school time in tutorial relations: what paperwork leaves, at most the usual
+        share, less test preparation."""
+        m = self.model.params
+        admin = sum(t.admin_load for t in self.teachers) / max(self.n_teachers, 1)
+        prep = m.scenario.testing.prep_share * self.punished
+        return min(m.behaviour.tutoring.time_share, 1.0 - admin) * (1.0 - prep)
 
     def fidelity(self) -> float:
+        """Mean whole practice (practice ** parts) of the adopters."""
+        parts = self.model.params.behaviour.tutoring.practice_parts
         adopters = self.adopters()
-        return sum(t.practice for t in adopters) / len(adopters) if adopters else 0.0
+        return sum(t.practice**parts for t in adopters) / len(adopters) if adopters else 0.0
+
+    def genuineness(self) -> float:
+        """Share of the adopters in genuine practice (0 without adopters)."""
+        adopters = self.adopters()
+        return sum(t.genuine() for t in adopters) / len(adopters) if adopters else 0.0
+
+    def tutor_share(self) -> float:
+        """Share of the students who tutor at least one tema."""
+        return sum(bool(s.tutor_of) for s in self.students) / self.n_students
 
     def run_tutorial_network(self) -> None:
         """Tutors offer their temas, learners choose, inquire and demonstrate."""
@@ -92,7 +108,7 @@ class School(mesa.Agent):
             if student.tema is not None:
                 k = student.tema
                 total_gain += student.inquire(pace * min(1.0, supply[k] / demand[k]))
-        self.engagement = total_gain / (m.tutoring.rate * self.n_students)
+        self.engagement = total_gain / (m.tutoring.rate * m.tutoring.time_share * self.n_students)
 
     def score(self) -> float:
         return sum(s.score() for s in self.students) / len(self.students)
@@ -154,7 +170,7 @@ class Teacher(mesa.Agent):
             return
         d = self.model.params.behaviour.diffusion
         outreach = d.spontaneous if self.model.movement_active else 0.0
-        demonstrating = self.model.demonstrating_schools(self.school.zone)
+        demonstrating = self.model.seen_demonstrations[self.school.zone]
         hazard = outreach + d.imitation * self.exposure + d.demonstration_reach * demonstrating
         hazard *= self.supervisor.openness(self.school)
         if not self.model.mobilizing_structures():
@@ -180,6 +196,7 @@ class Teacher(mesa.Agent):
         gain = self.coaching
         if self.adopted:
             gain += p.peer_rate * self.exposure
+            gain += p.student_rate * self.school.tutor_share()
             gain += p.self_rate * self.motivation * self.school.tutorial_time()
             loss = p.decay * self.practice * (1.0 - self.motivation)
         else:
@@ -217,7 +234,9 @@ class Teacher(mesa.Agent):
 
     def consider_lapsing(self) -> None:
         p = self.model.params.behaviour.motivation
-        at_risk = self.adopted and self.motivation < p.lapse_threshold and not self.required()
+        on_paper_only = not self.genuine() and self.origin == "mandate"
+        demotivated = self.motivation < p.lapse_threshold
+        at_risk = self.adopted and (demotivated or on_paper_only) and not self.required()
         if at_risk and self.random.random() < p.lapse_rate:
             self.adopted = False
 
@@ -323,13 +342,23 @@ class Supervisor(mesa.Agent):
         """Measure load, drift to format-checking when overloaded, be won over by demonstrations."""
         s = self.model.params.behaviour.supervision
         self.load = len(self.adopters()) / s.load_per_supervisor
-        p_drift = s.drift_rate * max(self.load - 1.0, 0.0) * (1.0 - self.leeway)
+        pressure = max(self.load - 1.0, 0.0) + s.reporting_drift * self.reporting_pressure()
+        p_drift = s.drift_rate * pressure * (1.0 - self.leeway)
         if self.random.random() < p_drift and self.stance != ENFORCE:
             self.stance = ENFORCE
         demonstrating = self.model.demonstrating_schools(self.zone)
         p_convert = 1.0 - math.exp(-s.conversion_rate * demonstrating)
         if self.random.random() < p_convert and self.stance == ENFORCE and self.load <= 1.0:
             self.stance = MODEL
+
+    def reporting_pressure(self) -> float:
+        """A mandate's reporting on unsheltered required schools, plus adopting schools that
+        lost their shelter, per school of the zone."""
+        paperwork = self.model.params.scenario.mandate.paperwork
+        in_force = self.model.mandate_in_force()
+        reporting = sum(s.mandated and not s.sheltered and in_force for s in self.schools)
+        lost = sum(s.practising() and s.was_sheltered and not s.sheltered for s in self.schools)
+        return (paperwork * reporting + lost) / max(len(self.schools), 1)
 
     def coach(self) -> None:
         """A supervisor who models the practice visits its zone's adopters as far as time allows."""
@@ -402,7 +431,7 @@ class ReferenceModel(mesa.Model):
     # ----------------------------------------------------------------- building
     def build(self) -> None:
         p = self.params.system
-        n_zones = p.states * p.sectors_per_state * p.regions_per_sector * p.zones_per_region
+        n_zones = p.n_zones
         shares = [t.share for t in p.school_types]
         self.school_list: list[School] = []
         for zone in range(n_zones):
@@ -463,7 +492,8 @@ class ReferenceModel(mesa.Model):
         return self.movement_active or nodes
 
     def demonstrating_schools(self, zone: int) -> int:
-        return sum(s.demonstrations > 0 for s in self.supervisors[zone].schools)
+        schools = self.supervisors[zone].schools
+        return sum(s.genuineness() for s in schools if s.demonstrations > 0)
 
     def cascade_depth(self) -> int:
         m = self.params.scenario.mandate
@@ -471,6 +501,10 @@ class ReferenceModel(mesa.Model):
         if required <= m.trainers:
             return 1
         return 1 + math.ceil(math.log(required / m.trainers) / math.log(m.fanout))
+
+    def cascade_quality(self) -> float:
+        """Share of the practice that reaches the end of the cascade."""
+        return self.retention() ** self.cascade_depth()
 
     def retention(self) -> float:
         m = self.params.scenario.mandate
@@ -482,8 +516,14 @@ class ReferenceModel(mesa.Model):
         self.withdraw_if_due()
         self.roll_out()
         self.notice_contacts()
+        # Demonstrations weighted by how genuine the showing school is, seen before anyone joins.
+        self.seen_demonstrations = [
+            self.demonstrating_schools(zone) for zone in range(len(self.supervisors))
+        ]
         for t in self.teacher_list:
             t.consider_joining()
+        for school in self.school_list:
+            school.was_sheltered = school.was_sheltered or school.sheltered
         for sup in self.supervisors:
             sup.supervise()
         for t in self.teacher_list:
@@ -551,7 +591,7 @@ class ReferenceModel(mesa.Model):
                     self.invite(school)
         if self.mandate_in_force():
             dose = self.params.behaviour.practice.join_voluntary
-            dose *= self.retention() ** self.cascade_depth()
+            dose *= self.cascade_quality()
             for t in self.teacher_list:
                 if t.school.mandated and not t.adopted:
                     t.enrol("mandate", dose)
@@ -581,13 +621,14 @@ class ReferenceModel(mesa.Model):
         self.coaching_capacity = 0
         for sup in self.supervisors:
             sup.coach()
+        self.nodes_coach()
         sc = self.params.scenario
         pools = []
         coaches = (sc.movement.coaches if self.movement_active else 0) + self.ministry_coaches
         if coaches:
             pools.append(("voluntary", coaches * sc.movement.coach_capacity, 1.0))
         if self.mandate_in_force() and any(s.mandated for s in self.school_list):
-            quality = self.retention() ** self.cascade_depth()
+            quality = self.cascade_quality()
             pools.append(("mandate", sc.mandate.coaches * sc.mandate.coach_capacity, quality))
         for origin, visits, quality in pools:
             self.coaching_capacity += visits
@@ -602,6 +643,23 @@ class ReferenceModel(mesa.Model):
             self.coach_load = demand / self.coaching_capacity
         else:
             self.coach_load = math.inf if demand else 0.0
+
+    def nodes_coach(self) -> None:
+        """Zone nodes (nodes design) tutor the adopters of zones the mandate has reached."""
+        m = self.params.scenario.mandate
+        if m.coaching != "nodes" or not self.mandate_in_force():
+            return
+        if not any(s.mandated for s in self.school_list):
+            return
+        for sup in self.supervisors:
+            adopters = sup.adopters()
+            if not adopters or not any(s.mandated for s in sup.schools):
+                continue
+            self.coaching_capacity += m.node_capacity
+            p_visit = min(1.0, m.node_capacity / len(adopters))
+            for teacher in adopters:
+                if self.random.random() < p_visit:
+                    teacher.coaching += self.params.behaviour.practice.coach_rate * m.node_retention
 
     def tutor_students(self) -> None:
         k = self.steps % self.params.behaviour.catalogue.topics
@@ -654,13 +712,14 @@ class ReferenceModel(mesa.Model):
             elif adopters:
                 schools_surface += 1
                 adopting.append(school)
+        mastery = self.mean_mastery()
         return {
             "teachers_genuine": n_genuine,
             "teachers_surface": n_surface,
             "schools_genuine": schools_genuine,
             "schools_surface": schools_surface,
-            "mastery_mean": self.mean_mastery(),
-            "mastery_gain": self.mean_mastery() - self.initial_mastery,
+            "mastery_mean": mastery,
+            "mastery_gain": mastery - self.initial_mastery,
             "bureaucratization_index": self.bureaucratization(adopting),
         }
 
@@ -673,7 +732,7 @@ class ReferenceModel(mesa.Model):
         paperwork = sum(self.supervisors[z].stance == ENFORCE for z in zones) / len(zones)
         cascade = 0.0
         if self.mandate_in_force() and any(s.mandated for s in self.school_list):
-            cascade = 1.0 - self.retention() ** self.cascade_depth()
+            cascade = 1.0 - self.cascade_quality()
         overload = 0.0 if self.coach_load <= 1.0 else 1.0 - 1.0 / self.coach_load
         ruled = [
             (s.mandated or self.supervisors[s.zone].stance == ENFORCE) and not s.sheltered

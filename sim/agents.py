@@ -172,7 +172,7 @@ class Supervisor(mesa.Agent):
 
 class MinistryNode(mesa.Agent):
     """A ministry node sets mandates, pace and testing for its area and, in PEMLE-like
-    scenarios, tutors the practice down the line of nodes instead of cascading it."""
+    scenarios, tutors the practice to the teachers of its zone instead of cascading it."""
 
     model: TutorialNetworkModel
 
@@ -215,6 +215,15 @@ class MinistryNode(mesa.Agent):
         m = self.model.params.scenario.mandate
         own = m.coaches if mandate_in_force(self.model) else 0
         return own + ministry_paid_coaches(self.model)
+
+    @property
+    def tutoring_capacity(self) -> int:
+        """Teacher visits a month this node makes, tutoring the practice: zone nodes of the
+        `nodes` design in zones the mandate has reached (sim.rules.coaching.zone_node_visits)."""
+        m = self.model.params.scenario.mandate
+        if self.level != "zone" or m.coaching != "nodes" or not mandate_in_force(self.model):
+            return 0
+        return m.node_capacity if self.model.schools.mandated[self._schools()].any() else 0
 
     @property
     def attention(self) -> float:

@@ -63,6 +63,7 @@ class TutorialNetworkModel(mesa.Model):
         self.withdrawal = reversal.setup(self)
         self.openings = opportunities.setup(self)
         self.coaching = coaching.setup(self)
+        self.supervision = supervision.setup(self)
         self.programmes = [p for p in [mandate.mandate_programme(self)] if p is not None]
         self.events_log: list[tuple[int, float, EventKind]] = []
 

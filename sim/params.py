@@ -93,19 +93,21 @@ class CatalogueParams:
 
 @dataclass(frozen=True)
 class TutoringParams:
-    rate: float = prob("monthly mastery gain with a fully faithful tutor")
+    rate: float = prob("monthly mastery gain with a fully faithful tutor, all school time")
     tutees_per_teacher: int = spec(0, 100, "learners an adopted teacher can tutor at once")
     tutees_per_student_tutor: int = spec(0, 100, "learners a student tutor can tutor at once")
     interest_weight: float = prob("how much interest in the tema speeds inquiry")
     conventional_rate: float = prob("monthly gain from whole-class lessons")
     time_share: float = prob("share of school time spent in tutorial relationships")
+    practice_parts: int = spec(1, 10, "parts of the practice that must all work for learning")
 
 
 @dataclass(frozen=True)
 class PracticeParams:
     genuine_threshold: float = prob("practice mastery that counts as genuine practice")
     join_voluntary: float = prob("practice of a volunteer who was tutored before joining")
-    self_rate: float = prob("monthly practice gained by doing it, times motivation")
+    self_rate: float = prob("monthly practice gained by doing it all school time, x motivation")
+    student_rate: float = prob("monthly practice gained from student tutors, per tutor share")
     peer_rate: float = prob("monthly gain from interchanges, times genuine-peer share")
     coach_rate: float = prob("gain from one coaching visit of full quality")
     decay: float = prob("monthly loss of practice when not practising")
@@ -142,9 +144,10 @@ class SupervisionParams:
     capacity: int = spec(0, 1000, "coaching visits a supervisor makes per month")
     block: float = prob("how much an enforcing supervisor without leeway blocks joining")
     protect_boost: float = nonneg("extra joining hazard under a protecting supervisor")
-    drift_rate: float = prob("monthly drift to format-checking per unit of overload")
+    drift_rate: float = prob("monthly drift to format-checking per unit of pressure")
+    reporting_drift: float = nonneg("pressure per unit of mandate reporting or lost shelter")
     load_per_supervisor: int = spec(1, 100000, "adopters one supervisor can follow")
-    conversion_rate: float = prob("monthly chance demonstrations win a supervisor over")
+    conversion_rate: float = prob("monthly chance a genuine demonstration wins a supervisor")
     paperwork_load: float = prob("administrative load an enforcing supervisor adds")
 
 
@@ -197,6 +200,7 @@ class MandateParams:
     fanout: int = spec(2, 10_000, "people each trainer trains at the next level")
     retention: float = prob("share of the practice kept at each cascade hand-off")
     node_retention: float = prob("share kept per hand-off when nodes tutor by modelling")
+    node_capacity: int = spec(0, 10_000, "teacher visits per zone node per month (nodes design)")
     coach_capacity: int = spec(0, 10_000, "visits per ministry coach per month")
     coaches: int = spec(0, 1_000_000, "ministry coaches (ATPs) for mandated schools")
     paperwork: float = prob("reporting load the mandate adds to each required teacher")

@@ -38,6 +38,15 @@ def adopters_per_school(model: TutorialNetworkModel) -> np.ndarray:
     return per_school(model, model.teachers.adopted)
 
 
+def genuineness(model: TutorialNetworkModel) -> np.ndarray:
+    """Per school: the share of its adopters in genuine practice (0 where nobody adopted). What a
+    school shows in its demonstrations is worth as much as it practises for real."""
+    adopters = adopters_per_school(model)
+    genuine = per_school(model, genuine_teachers(model))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(adopters > 0, genuine / adopters, 0.0)
+
+
 def school_adopted(model: TutorialNetworkModel) -> np.ndarray:
     """Schools where at least one teacher has adopted the practice."""
     return adopters_per_school(model) > 0

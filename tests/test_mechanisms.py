@@ -350,3 +350,139 @@ def test_school_states_follow_their_teachers():
     assert (
         genuine[model.teachers.school == 0].all() and not genuine[model.teachers.school == 1].any()
     )
+
+
+# ---------------------------------------------------------------- the practice as a whole
+def _tutoring_gain(model, practice: float, months: int = 6) -> float:
+    clear_adoption(model)
+    for school in range(0, model.schools.count, 2):
+        adopt_school(model, school, practice=practice)
+    before = model.students.mastery.mean()
+    for _ in range(months):
+        tutoring.tutor_students(model)
+    return float(model.students.mastery.mean() - before)
+
+
+def test_learning_needs_the_whole_practice_not_a_share_of_it():
+    """Half the practice teaches far less than half as much (its parts multiply); with one part
+    the dependence is proportional again, so the parameter is what makes it so."""
+    ratios = {}
+    for parts in (1, 3):
+        flags = (
+            "behaviour.tutoring.conventional_rate=0.0",
+            f"behaviour.tutoring.practice_parts={parts}",
+        )
+        ratios[parts] = _tutoring_gain(make_model(*flags), 0.4) / _tutoring_gain(
+            make_model(*flags), 0.8
+        )
+    assert ratios[3] < 0.25 < 0.4 < ratios[1]
+
+
+def test_more_time_in_tutorial_relations_teaches_more_and_paperwork_takes_it():
+    gains = {}
+    for share in (0.2, 0.4):
+        model = make_model(
+            "behaviour.tutoring.conventional_rate=0.0", f"behaviour.tutoring.time_share={share}"
+        )
+        gains[share] = _tutoring_gain(model, 0.9)
+    assert gains[0.4] > 1.5 * gains[0.2] > 0
+    model = make_model("behaviour.tutoring.time_share=0.4")
+    model.teachers.admin_load[:] = 0.2
+    assert np.allclose(tutoring.tutorial_time_share(model), 0.4)
+    model.teachers.admin_load[:] = 0.9
+    assert np.allclose(tutoring.tutorial_time_share(model), 0.1)
+
+
+def test_only_genuine_demonstrations_recruit_and_win_supervisors_over():
+    joined, converted = {}, {}
+    for practice in (0.3, 0.9):  # below and above the genuine threshold
+        model = make_model(
+            "behaviour.diffusion.spontaneous=0.0",
+            "behaviour.diffusion.imitation=0.0",
+            "behaviour.diffusion.demonstration_reach=1.0",
+            "behaviour.supervision.conversion_rate=1.0",
+            "behaviour.supervision.leeway=1.0",
+        )
+        clear_adoption(model)
+        adopt_school(model, 0, practice=practice)
+        model.schools.demonstrations[0] = 5
+        model.exposure = np.zeros(model.teachers.school.size, dtype=np.float32)
+        zone = model.schools.zone[0]
+        hazard = diffusion.joining_hazard(model)
+        joined[practice] = float(hazard[model.schools.zone[model.teachers.school] == zone].max())
+        model.supervisors.stance[:] = Stance.ENFORCE
+        model.supervisors.load[:] = 0.0
+        for _ in range(20):
+            supervision.win_over(model)
+        converted[practice] = model.supervisors.stance[zone] == Stance.MODEL_PRACTICE
+    assert joined[0.3] == 0.0 < joined[0.9]
+    assert not converted[0.3] and converted[0.9]
+
+
+def test_volunteers_join_below_the_threshold_and_earn_the_practice():
+    model = make_model()
+    p = model.params.behaviour.practice
+    assert p.join_voluntary < p.genuine_threshold
+    seeds = np.flatnonzero(model.teachers.adopted)
+    assert seeds.size and not genuine_teachers(model)[seeds].any()
+    model.run(24)
+    assert genuine_teachers(model).sum() > 0, "nobody earned the practice in two years"
+
+
+def test_surface_volunteers_keep_learning_but_the_formula_alone_lapses_once_free():
+    model = make_model("behaviour.motivation.lapse_rate=1.0")
+    clear_adoption(model)
+    volunteers = adopt_school(model, 0, practice=0.2)
+    required = adopt_school(model, 1, practice=0.2, origin=Origin.MANDATE)
+    model.teachers.motivation[:] = 1.0
+    motivation.lapse(model)
+    assert model.teachers.adopted[volunteers].all()
+    assert not model.teachers.adopted[required].any()
+
+
+def test_student_tutors_teach_their_teachers_the_practice():
+    practice = {}
+    for tutors in (False, True):
+        model = make_model(
+            "scenario.movement.coaches=0",
+            "behaviour.supervision.capacity=0",
+            "behaviour.practice.peer_rate=0.0",
+            "behaviour.practice.self_rate=0.0",
+            "behaviour.practice.decay=0.0",
+        )
+        clear_adoption(model)
+        teachers = adopt_school(model, 0, practice=0.2)
+        if tutors:
+            model.students.tutor_of[model.students.school == 0] = 1
+        coaching.teach_practice(model)
+        practice[tutors] = float(model.teachers.practice[teachers].mean())
+    assert practice[False] == pytest.approx(0.2) and practice[True] > 0.2
+
+
+def test_mandate_reporting_and_lost_shelter_push_supervisors_to_format_checking():
+    def drifted(setup) -> np.ndarray:
+        model = make_model(
+            "scenario=mandated",
+            "behaviour.supervision.drift_rate=1.0",
+            "behaviour.supervision.leeway=0.0",
+            "behaviour.supervision.reporting_drift=10.0",
+            "behaviour.supervision.load_per_supervisor=100000",
+        )
+        model.supervisors.stance[:] = Stance.MODEL_PRACTICE
+        setup(model)
+        supervision.measure_load(model)
+        supervision.drift_to_formats(model)
+        return model.supervisors.stance == Stance.ENFORCE
+
+    zone0 = lambda m: m.schools.zone == 0  # noqa: E731
+
+    def mandated(m):
+        m.schools.mandated[zone0(m)] = True
+
+    def lost_shelter(m):
+        adopt_school(m, int(np.flatnonzero(zone0(m))[0]), practice=0.9)
+        m.supervision.was_sheltered[zone0(m)] = True
+
+    assert not drifted(lambda m: None).any()
+    assert drifted(mandated)[0] and drifted(mandated).sum() == 1
+    assert drifted(lost_shelter)[0] and drifted(lost_shelter).sum() == 1

@@ -224,7 +224,7 @@ def _array_tutoring(model: TutorialNetworkModel) -> None:
     demand = np.bincount(cell, minlength=supply.size).reshape(supply.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(demand > 0, np.minimum(1.0, supply / demand), 0.0).ravel()
-    time = tutoring.tutorial_time_share(model) / m.tutoring.time_share
+    time = tutoring.tutorial_time_share(model)
     pace = (m.tutoring.rate * school_fidelity(model) * time).astype(np.float32)
     w = m.tutoring.interest_weight
     interest = st.interest[tema, who].astype(np.float32) * np.float32(w / 255.0) + np.float32(1 - w)
@@ -233,7 +233,7 @@ def _array_tutoring(model: TutorialNetworkModel) -> None:
     mastery += gain * (1.0 - mastery)
     st.mastery[tema, who] = mastery
     s.engagement[:] = np.bincount(where, weights=gain, minlength=n_schools) / (
-        m.tutoring.rate * s.n_students
+        m.tutoring.rate * m.tutoring.time_share * s.n_students
     )
     demonstrate(model, who[mastery >= threshold])
 

@@ -16,7 +16,7 @@ import numpy as np
 from sim.kinds import Origin, Stance
 from sim.rules.mandate import cascade_quality, mandate_reaches_schools
 from sim.rules.opportunities import ministry_paid_coaches
-from sim.rules.tutoring import tutorial_time_share
+from sim.rules.tutoring import student_tutors_per_school, tutorial_time_share
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -44,7 +44,7 @@ def teach_practice(model: TutorialNetworkModel) -> None:
     t = model.teachers
     p = model.coaching.pars
     gain = np.zeros(t.school.size, dtype=np.float32)
-    capacity = zone_supervisor_visits(model, gain)
+    capacity = zone_supervisor_visits(model, gain) + zone_node_visits(model, gain)
     for eligible, visits, quality in coach_pools(model):
         capacity += visits
         gain[visit(model, eligible, visits)] += p.coach_rate * quality
@@ -52,10 +52,12 @@ def teach_practice(model: TutorialNetworkModel) -> None:
     demand = int(t.adopted.sum())
     model.coaching.load = demand / capacity if capacity else (np.inf if demand else 0.0)
     adopted = t.adopted
-    tutorial_time = (
-        tutorial_time_share(model)[t.school] / model.params.behaviour.tutoring.time_share
-    )
+    tutorial_time = tutorial_time_share(model)[t.school]
     gain += adopted * p.peer_rate * model.exposure
+    # Student tutors tutor adults too (000 l.41, l.113): the more of a school's students tutor,
+    # the more its teachers learn the practice from them.
+    tutor_share = student_tutors_per_school(model) / model.schools.n_students
+    gain += adopted * p.student_rate * tutor_share[t.school]
     gain += adopted * p.self_rate * t.motivation * tutorial_time
     loss = p.decay * t.practice * np.where(adopted, 1.0 - t.motivation, 1.0)
     t.practice += gain * (1.0 - t.practice) - loss
@@ -89,14 +91,35 @@ def visit(model: TutorialNetworkModel, eligible: np.ndarray, visits: int) -> np.
 
 def zone_supervisor_visits(model: TutorialNetworkModel, gain: np.ndarray) -> int:
     """Supervisors who model the practice coach the adopters of their own zone; returns visits."""
-    t = model.teachers
     sup = model.supervisors
+    capacity = np.where(sup.stance == Stance.MODEL_PRACTICE, sup.capacity, 0)
+    return zone_visits(model, gain, capacity, 1.0)
+
+
+def zone_node_visits(model: TutorialNetworkModel, gain: np.ndarray) -> int:
+    """In the `nodes` design, each zone's collegial node tutors the adopters of its zone in the
+    practice, from the month the mandate reaches one of the zone's schools (000 l.53: tutorial
+    relationships within and throughout the nodes, modelled from the central node to the
+    classroom). A visit keeps what one hand-off keeps. Returns visits."""
+    m = model.params.scenario.mandate
+    if m.coaching != "nodes" or not mandate_reaches_schools(model):
+        return 0
+    s = model.schools
+    reached = np.bincount(s.zone, weights=s.mandated, minlength=model.n_zones) > 0
+    return zone_visits(model, gain, np.where(reached, m.node_capacity, 0), m.node_retention)
+
+
+def zone_visits(
+    model: TutorialNetworkModel, gain: np.ndarray, capacity: np.ndarray, quality: float
+) -> int:
+    """Visits to the adopters of each zone, up to the zone's capacity; returns visits offered
+    where someone needs them."""
+    t = model.teachers
     zone = model.schools.zone[t.school]
     adopted = np.flatnonzero(t.adopted)
     demand = np.bincount(zone[adopted], minlength=model.n_zones)
-    capacity = np.where(sup.stance == Stance.MODEL_PRACTICE, sup.capacity, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_zone = np.where(demand > 0, np.minimum(1.0, capacity / demand), 0.0)
     visited = adopted[model.rng.random(adopted.size) < p_zone[zone[adopted]]]
-    gain[visited] += model.coaching.pars.coach_rate
+    gain[visited] += model.coaching.pars.coach_rate * quality
     return int(capacity[demand > 0].sum())

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import Origin, Stance
+from sim.practice import genuineness
 from sim.rules.adoption import enrol
 from sim.rules.mandate import mandate_in_force
 
@@ -27,10 +28,13 @@ def mobilizing_structures(model: TutorialNetworkModel) -> bool:
     return model.movement_active or nodes
 
 
-def demonstrating_schools_per_zone(model: TutorialNetworkModel) -> np.ndarray:
-    """Schools that held a public demonstration this month, per zone."""
+def genuine_demonstrations_per_zone(model: TutorialNetworkModel) -> np.ndarray:
+    """Schools that held a public demonstration this month, per zone, each weighted by the
+    share of its adopters in genuine practice: a demonstration of the formula without the
+    practice shows nothing worth joining or being won over by (004 l.37)."""
     s = model.schools
-    return np.bincount(s.zone, weights=s.demonstrations > 0, minlength=model.n_zones)
+    shown = (s.demonstrations > 0) * genuineness(model)
+    return np.bincount(s.zone, weights=shown, minlength=model.n_zones)
 
 
 def supervisor_openness(model: TutorialNetworkModel) -> np.ndarray:
@@ -51,7 +55,7 @@ def joining_hazard(model: TutorialNetworkModel) -> np.ndarray:
     d = model.params.behaviour.diffusion
     t = model.teachers
     outreach = d.spontaneous if model.movement_active else 0.0
-    demonstrating = demonstrating_schools_per_zone(model)
+    demonstrating = genuine_demonstrations_per_zone(model)
     hazard = (
         outreach
         + d.imitation * model.exposure

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.kinds import Stance
+from sim.kinds import Origin, Stance
 from sim.practice import adopters_per_school, genuine_teachers
 from sim.rules.mandate import required_teachers
 
@@ -65,7 +65,9 @@ def lapse(model: TutorialNetworkModel) -> None:
     p = model.params.behaviour.motivation
     t = model.teachers
     demotivated = t.motivation < p.lapse_threshold
-    on_paper_only = ~genuine_teachers(model)
+    # Only the required ever had nothing but the formula: a volunteer below the threshold chose
+    # the practice and is still learning it, so it lapses only when its motivation runs out.
+    on_paper_only = ~genuine_teachers(model) & (t.origin == Origin.MANDATE)
     at_risk = np.flatnonzero(t.adopted & (demotivated | on_paper_only))
     at_risk = at_risk[~required_teachers(model)[at_risk]]
     drop = at_risk[model.rng.random(at_risk.size) < p.lapse_rate]

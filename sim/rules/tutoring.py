@@ -45,10 +45,20 @@ def students_of(model: TutorialNetworkModel, schools: np.ndarray) -> np.ndarray:
 
 
 def tutorial_time_share(model: TutorialNetworkModel) -> np.ndarray:
-    """Per school: share of time in tutorial relations, less what test prep takes."""
+    """Per school: share of school time in tutorial relations, less what test preparation takes
+    and what paperwork leaves. Paperwork is done in school time: what it leaves is at most the
+    tutorial share (assumption; a school's teachers carry the same administrative load)."""
     m = model.params.behaviour.tutoring
     prep = model.params.scenario.testing.prep_share
-    return m.time_share * (1.0 - prep * model.schools.punished)
+    s = model.schools
+    admin = per_school(model, model.teachers.admin_load) / np.maximum(s.n_teachers, 1)
+    return np.minimum(m.time_share, 1.0 - admin) * (1.0 - prep * s.punished)
+
+
+def student_tutors_per_school(model: TutorialNetworkModel) -> np.ndarray:
+    """Students who have demonstrated at least one tema and so tutor it, per school."""
+    s = model.schools
+    return np.add.reduceat(model.students.tutor_of != 0, s.student_start, dtype=np.int64)
 
 
 def conventional_lesson(model: TutorialNetworkModel) -> None:
@@ -87,11 +97,20 @@ def choose_temas(
     _choose(learners, school, st.tema, st.mastery, st.interest, offered, threshold)
 
 
+def whole_practice(model: TutorialNetworkModel) -> np.ndarray:
+    """Per teacher: how much of the practice works as a whole. Its parts (the choice, the inquiry
+    guided by a tutor, the demonstration, the tutoring) each work as far as the teacher masters
+    the practice, and the learning needs all of them: the formula without the understanding does
+    not teach (004), so the parts multiply."""
+    t = model.teachers
+    return t.practice ** np.float32(model.params.behaviour.tutoring.practice_parts)
+
+
 def school_fidelity(model: TutorialNetworkModel) -> np.ndarray:
-    """Mean practice mastery of a school's adopted teachers: the formula vs the practice."""
+    """Mean whole practice of a school's adopted teachers: the formula vs the practice."""
     t = model.teachers
     adopters = adopters_per_school(model)
-    practice = per_school(model, t.practice * t.adopted)
+    practice = per_school(model, whole_practice(model) * t.adopted)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(adopters > 0, practice / adopters, 0.0)
 
@@ -106,7 +125,7 @@ def inquire(
     _count_demand(learners, school, st.tema, demand)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(demand > 0, np.minimum(1.0, supply / demand), 0.0)
-    time = tutorial_time_share(model) / m.tutoring.time_share
+    time = tutorial_time_share(model)
     pace = (m.tutoring.rate * school_fidelity(model) * time).astype(np.float32)
     # Pace times the share of a free tutor a learner gets, per [tema, school].
     pace_with_tutor = pace[None, :] * ratio.astype(np.float32)
@@ -120,7 +139,8 @@ def inquire(
         learners, school, st.tema, st.mastery, st.interest, pace_with_tutor, speed, threshold,
         gained, demonstrates,
     )  # fmt: skip
-    s.engagement[:] = gained / (m.tutoring.rate * s.n_students)
+    # Engagement: the month's gain against what fully faithful tutoring gives in the usual time.
+    s.engagement[:] = gained / (m.tutoring.rate * m.tutoring.time_share * s.n_students)
     demonstrate(model, learners[demonstrates])
 
 
