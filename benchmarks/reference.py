@@ -408,6 +408,7 @@ class ReferenceModel(mesa.Model):
         self.movement_active = sc.movement.enabled
         self.ministry_coaches = 0
         self.reversed = False
+        self.visited = False
         self.programmes: list[Programme] = []
         if sc.mandate.enabled:
             start = self.step_of_year(sc.mandate.start_year)
@@ -513,6 +514,7 @@ class ReferenceModel(mesa.Model):
     # ----------------------------------------------------------------- the month
     def step(self) -> None:
         self.open_opportunities()
+        self.open_if_seen()
         self.withdraw_if_due()
         self.roll_out()
         self.notice_contacts()
@@ -550,9 +552,12 @@ class ReferenceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def open_opportunities(self) -> None:
+        endogenous = self.params.scenario.openings == "endogenous"
         for event in self.params.scenario.events:
             if self.step_of_year(event.year) != self.steps or self.reversed:
                 continue
+            if endogenous and event.kind != "leader_joins_ministry":
+                continue  # pilots open when authorities see genuine work instead
             if event.kind == "leader_joins_ministry":
                 self.ministry_coaches += event.coaches
                 for school in self.school_list:
@@ -560,6 +565,27 @@ class ReferenceModel(mesa.Model):
             else:  # deputy_visit, ministry_pilot: a pilot invites schools near the movement
                 pace = event.pace / self.params.behaviour.steps_per_year
                 self.programmes.append(Programme("invite", self.steps, pace, event.target, True))
+
+    def open_if_seen(self) -> None:
+        """An authority may see a genuine demonstration; if it does, a pilot opens once."""
+        o = self.params.behaviour.opportunities
+        if self.params.scenario.openings != "endogenous" or self.visited or self.reversed:
+            return
+        if not self.movement_active:
+            return
+        seen = sum(s.genuineness() for s in self.school_list if s.demonstrations > 0)
+        if self.random.random() >= 1.0 - math.exp(-o.visibility * seen):
+            return
+        self.visited = True
+        share = self.params.behaviour.school_genuine_share
+        genuine = 0
+        for school in self.school_list:
+            adopters = school.adopters()
+            n = sum(t.genuine() for t in adopters)
+            genuine += n > 0 and n >= share * len(adopters)
+        target = round(o.pilot_per_genuine_school * genuine)
+        pace = target / o.pilot_years / self.params.behaviour.steps_per_year
+        self.programmes.append(Programme("invite", self.steps, pace, target, True))
 
     def withdraw_if_due(self) -> None:
         year = self.params.scenario.reversal_year

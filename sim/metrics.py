@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import Origin, SchoolState, Stance
-from sim.practice import adopters_per_school, genuine_teachers, per_school
+from sim.practice import adopters_per_school, genuine_schools, genuine_teachers
 from sim.rules.assessment import levels, student_scores
 from sim.rules.mandate import cascade_depth, cascade_quality, mandate_reaches_schools
 
@@ -27,12 +27,8 @@ def school_states(model: TutorialNetworkModel) -> np.ndarray:
     """The SchoolState of every school."""
     s = model.schools
     adopters = adopters_per_school(model)
-    genuine = per_school(model, genuine_teachers(model))
-    # Judged among its adopters: a school where one teacher of three practises for real and the
-    # others have not joined is a genuine school that is still growing, not surface compliance.
-    is_genuine = (genuine > 0) & (genuine >= model.params.behaviour.school_genuine_share * adopters)
     return np.select(
-        [is_genuine, adopters > 0, s.ever_adopted],
+        [genuine_schools(model), adopters > 0, s.ever_adopted],
         [SchoolState.GENUINE, SchoolState.SURFACE, SchoolState.LAPSED],
         SchoolState.NOT_STARTED,
     ).astype(np.int8)

@@ -152,6 +152,13 @@ class SupervisionParams:
 
 
 @dataclass(frozen=True)
+class OpportunityParams:
+    visibility: float = prob("monthly chance an authority sees one genuine demonstration")
+    pilot_per_genuine_school: float = nonneg("schools a pilot invites per genuine school seen")
+    pilot_years: float = spec(0.1, 50.0, "years over which an opened pilot invites its schools")
+
+
+@dataclass(frozen=True)
 class TurnoverParams:
     teacher_rate: float = prob("yearly share of teachers who move to another school")
     cohort_years: int = spec(1, 12, "grades in a school: one cohort leaves each year")
@@ -175,6 +182,7 @@ class BehaviourParams:
     motivation: MotivationParams = field()
     diffusion: DiffusionParams = field()
     supervision: SupervisionParams = field()
+    opportunities: OpportunityParams = field()
     turnover: TurnoverParams = field()
     assessment: AssessmentParams = field()
 
@@ -231,6 +239,9 @@ class ScenarioParams:
     name: str = about("name of the scenario")
     start_year: int = spec(1900, 2200, "calendar year of the first step")
     sheltered: bool = about("ministry programmes give pilot status that shelters schools")
+    openings: Literal["scripted", "endogenous"] = about(
+        "pilots open on the dates of `events`, or when authorities see genuine work"
+    )
     movement: MovementParams = field()
     mandate: MandateParams = field()
     testing: TestingParams = field()

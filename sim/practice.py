@@ -47,6 +47,15 @@ def genuineness(model: TutorialNetworkModel) -> np.ndarray:
         return np.where(adopters > 0, genuine / adopters, 0.0)
 
 
+def genuine_schools(model: TutorialNetworkModel) -> np.ndarray:
+    """Schools in genuine practice, judged among their adopters: at least one genuine teacher
+    and at least `school_genuine_share` of the adopters. A school where one teacher of three
+    practises for real and the others have not joined is a genuine school still growing."""
+    adopters = adopters_per_school(model)
+    genuine = per_school(model, genuine_teachers(model))
+    return (genuine > 0) & (genuine >= model.params.behaviour.school_genuine_share * adopters)
+
+
 def school_adopted(model: TutorialNetworkModel) -> np.ndarray:
     """Schools where at least one teacher has adopted the practice."""
     return adopters_per_school(model) > 0

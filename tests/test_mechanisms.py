@@ -486,3 +486,37 @@ def test_mandate_reporting_and_lost_shelter_push_supervisors_to_format_checking(
     assert not drifted(lambda m: None).any()
     assert drifted(mandated)[0] and drifted(mandated).sum() == 1
     assert drifted(lost_shelter)[0] and drifted(lost_shelter).sum() == 1
+
+
+# ---------------------------------------------------------------- openings from genuine work
+def test_authorities_open_a_pilot_only_after_seeing_genuine_work_sized_by_it():
+    for practice, opens in ((0.3, False), (0.9, True)):
+        model = make_model(
+            "scenario.openings=endogenous",
+            "behaviour.opportunities.visibility=1.0",
+            "behaviour.opportunities.pilot_per_genuine_school=3",
+        )
+        clear_adoption(model)
+        adopt_school(model, 0, practice=practice)
+        adopt_school(model, 1, practice=practice)
+        model.schools.demonstrations[:2] = 3
+        for _ in range(10):
+            opportunities.open_if_seen(model)
+        pilots = [p for p in model.programmes if p.mode == "invite"]
+        assert bool(pilots) == opens
+        if opens:
+            assert len(pilots) == 1 and pilots[0].target == 3 * 2  # two genuine schools
+
+
+def test_scripted_openings_keep_their_dates_and_nothing_opens_by_chance():
+    event = "scenario.events=[{year:1,kind:deputy_visit,coaches:0,pace:120,target:20}]"
+    for mode in ("scripted", "endogenous"):
+        model = make_model(
+            f"scenario.openings={mode}", "behaviour.opportunities.visibility=0.0", event
+        )
+        model.run(model.step_of_year(1) - 1)
+        assert not any(p.mode == "invite" for p in model.programmes)
+        model.step()
+        pilots = [p.target for p in model.programmes if p.mode == "invite"]
+        # Endogenous: the dated visit is not a date any more, and nobody sees anything.
+        assert pilots == ([20] if mode == "scripted" else [])
