@@ -665,6 +665,13 @@ class ReferenceModel(mesa.Model):
                 if self.random.random() < min(1.0, visits / len(eligible)):
                     t.coaching += practice.coach_rate * quality
         demand = sum(t.adopted for t in self.teacher_list)
+        if practice.coach_rate > 0:  # student tutors' teaching, as coach visits it equals
+            from_students = sum(
+                practice.student_rate * t.school.tutor_share()
+                for t in self.teacher_list
+                if t.adopted
+            )
+            self.coaching_capacity += from_students / practice.coach_rate
         if self.coaching_capacity:
             self.coach_load = demand / self.coaching_capacity
         else:

@@ -520,3 +520,16 @@ def test_scripted_openings_keep_their_dates_and_nothing_opens_by_chance():
         pilots = [p.target for p in model.programmes if p.mode == "invite"]
         # Endogenous: the dated visit is not a date any more, and nobody sees anything.
         assert pilots == ([20] if mode == "scripted" else [])
+
+
+def test_student_tutors_count_as_training_capacity():
+    loads = {}
+    for tutors in (False, True):
+        model = make_model("scenario.movement.coaches=1", "behaviour.supervision.capacity=0")
+        clear_adoption(model)
+        adopt_school(model, 0, practice=0.2)
+        if tutors:
+            model.students.tutor_of[model.students.school == 0] = 1
+        coaching.teach_practice(model)
+        loads[tutors] = coaching.coach_load(model)
+    assert loads[True] < loads[False]

@@ -48,20 +48,29 @@ def teach_practice(model: TutorialNetworkModel) -> None:
     for eligible, visits, quality in coach_pools(model):
         capacity += visits
         gain[visit(model, eligible, visits)] += p.coach_rate * quality
-    # Coach load: adopters to accompany per coaching visit available this month.
-    demand = int(t.adopted.sum())
-    model.coaching.load = demand / capacity if capacity else (np.inf if demand else 0.0)
     adopted = t.adopted
-    tutorial_time = tutorial_time_share(model)[t.school]
-    gain += adopted * p.peer_rate * model.exposure
     # Student tutors tutor adults too (000 l.41, l.113): the more of a school's students tutor,
     # the more its teachers learn the practice from them.
-    tutor_share = student_tutors_per_school(model) / model.schools.n_students
-    gain += adopted * p.student_rate * tutor_share[t.school]
+    from_students = adopted * p.student_rate * student_tutor_share(model)[t.school]
+    gain += from_students
+    # Coach load: adopters to accompany per coaching visit available this month, counting what
+    # student tutors teach as the coach visits it equals: the movement's training capacity grows
+    # with its student tutors.
+    demand = int(t.adopted.sum())
+    if p.coach_rate > 0:
+        capacity += float(from_students.sum()) / p.coach_rate
+    model.coaching.load = demand / capacity if capacity else (np.inf if demand else 0.0)
+    tutorial_time = tutorial_time_share(model)[t.school]
+    gain += adopted * p.peer_rate * model.exposure
     gain += adopted * p.self_rate * t.motivation * tutorial_time
     loss = p.decay * t.practice * np.where(adopted, 1.0 - t.motivation, 1.0)
     t.practice += gain * (1.0 - t.practice) - loss
     np.clip(t.practice, 0.0, 1.0, out=t.practice)
+
+
+def student_tutor_share(model: TutorialNetworkModel) -> np.ndarray:
+    """Per school: the share of its students who tutor a tema."""
+    return student_tutors_per_school(model) / model.schools.n_students
 
 
 def coach_pools(model: TutorialNetworkModel) -> list[tuple[np.ndarray, int, float]]:
