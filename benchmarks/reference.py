@@ -53,6 +53,7 @@ class School(mesa.Agent):
         self.teachers: list[Teacher] = []
         self.students: list[Student] = []
         self.mandated = self.sheltered = self.punished = self.ever_adopted = False
+        self.was_sheltered = False
         self.engagement = 0.0
         self.demonstrations = 0
 
@@ -63,12 +64,27 @@ class School(mesa.Agent):
         return any(t.adopted for t in self.teachers)
 
     def tutorial_time(self) -> float:
-        """Share of the usual tutorial time left after test preparation."""
-        return 1.0 - self.model.params.scenario.testing.prep_share * self.punished
+        """Share of school time in tutorial relations: what paperwork leaves, at most the usual
+        share, less test preparation."""
+        m = self.model.params
+        admin = sum(t.admin_load for t in self.teachers) / max(self.n_teachers, 1)
+        prep = m.scenario.testing.prep_share * self.punished
+        return min(m.behaviour.tutoring.time_share, 1.0 - admin) * (1.0 - prep)
 
     def fidelity(self) -> float:
+        """Mean whole practice (practice ** parts) of the adopters."""
+        parts = self.model.params.behaviour.tutoring.practice_parts
         adopters = self.adopters()
-        return sum(t.practice for t in adopters) / len(adopters) if adopters else 0.0
+        return sum(t.practice**parts for t in adopters) / len(adopters) if adopters else 0.0
+
+    def genuineness(self) -> float:
+        """Share of the adopters in genuine practice (0 without adopters)."""
+        adopters = self.adopters()
+        return sum(t.genuine() for t in adopters) / len(adopters) if adopters else 0.0
+
+    def tutor_share(self) -> float:
+        """Share of the students who tutor at least one tema."""
+        return sum(bool(s.tutor_of) for s in self.students) / self.n_students
 
     def run_tutorial_network(self) -> None:
         """Tutors offer their temas, learners choose, inquire and demonstrate."""
@@ -92,7 +108,7 @@ class School(mesa.Agent):
             if student.tema is not None:
                 k = student.tema
                 total_gain += student.inquire(pace * min(1.0, supply[k] / demand[k]))
-        self.engagement = total_gain / (m.tutoring.rate * self.n_students)
+        self.engagement = total_gain / (m.tutoring.rate * m.tutoring.time_share * self.n_students)
 
     def score(self) -> float:
         return sum(s.score() for s in self.students) / len(self.students)
@@ -154,7 +170,7 @@ class Teacher(mesa.Agent):
             return
         d = self.model.params.behaviour.diffusion
         outreach = d.spontaneous if self.model.movement_active else 0.0
-        demonstrating = self.model.demonstrating_schools(self.school.zone)
+        demonstrating = self.model.seen_demonstrations[self.school.zone]
         hazard = outreach + d.imitation * self.exposure + d.demonstration_reach * demonstrating
         hazard *= self.supervisor.openness(self.school)
         if not self.model.mobilizing_structures():
@@ -180,6 +196,7 @@ class Teacher(mesa.Agent):
         gain = self.coaching
         if self.adopted:
             gain += p.peer_rate * self.exposure
+            gain += p.student_rate * self.school.tutor_share()
             gain += p.self_rate * self.motivation * self.school.tutorial_time()
             loss = p.decay * self.practice * (1.0 - self.motivation)
         else:
@@ -217,7 +234,9 @@ class Teacher(mesa.Agent):
 
     def consider_lapsing(self) -> None:
         p = self.model.params.behaviour.motivation
-        at_risk = self.adopted and self.motivation < p.lapse_threshold and not self.required()
+        on_paper_only = not self.genuine() and self.origin == "mandate"
+        demotivated = self.motivation < p.lapse_threshold
+        at_risk = self.adopted and (demotivated or on_paper_only) and not self.required()
         if at_risk and self.random.random() < p.lapse_rate:
             self.adopted = False
 
@@ -323,13 +342,23 @@ class Supervisor(mesa.Agent):
         """Measure load, drift to format-checking when overloaded, be won over by demonstrations."""
         s = self.model.params.behaviour.supervision
         self.load = len(self.adopters()) / s.load_per_supervisor
-        p_drift = s.drift_rate * max(self.load - 1.0, 0.0) * (1.0 - self.leeway)
+        pressure = max(self.load - 1.0, 0.0) + s.reporting_drift * self.reporting_pressure()
+        p_drift = s.drift_rate * pressure * (1.0 - self.leeway)
         if self.random.random() < p_drift and self.stance != ENFORCE:
             self.stance = ENFORCE
         demonstrating = self.model.demonstrating_schools(self.zone)
         p_convert = 1.0 - math.exp(-s.conversion_rate * demonstrating)
         if self.random.random() < p_convert and self.stance == ENFORCE and self.load <= 1.0:
             self.stance = MODEL
+
+    def reporting_pressure(self) -> float:
+        """A mandate's reporting on unsheltered required schools, plus adopting schools that
+        lost their shelter, per school of the zone."""
+        paperwork = self.model.params.scenario.mandate.paperwork
+        in_force = self.model.mandate_in_force()
+        reporting = sum(s.mandated and not s.sheltered and in_force for s in self.schools)
+        lost = sum(s.practising() and s.was_sheltered and not s.sheltered for s in self.schools)
+        return (paperwork * reporting + lost) / max(len(self.schools), 1)
 
     def coach(self) -> None:
         """A supervisor who models the practice visits its zone's adopters as far as time allows."""
@@ -379,6 +408,7 @@ class ReferenceModel(mesa.Model):
         self.movement_active = sc.movement.enabled
         self.ministry_coaches = 0
         self.reversed = False
+        self.visited = False
         self.programmes: list[Programme] = []
         if sc.mandate.enabled:
             start = self.step_of_year(sc.mandate.start_year)
@@ -402,7 +432,7 @@ class ReferenceModel(mesa.Model):
     # ----------------------------------------------------------------- building
     def build(self) -> None:
         p = self.params.system
-        n_zones = p.states * p.sectors_per_state * p.regions_per_sector * p.zones_per_region
+        n_zones = p.n_zones
         shares = [t.share for t in p.school_types]
         self.school_list: list[School] = []
         for zone in range(n_zones):
@@ -463,7 +493,8 @@ class ReferenceModel(mesa.Model):
         return self.movement_active or nodes
 
     def demonstrating_schools(self, zone: int) -> int:
-        return sum(s.demonstrations > 0 for s in self.supervisors[zone].schools)
+        schools = self.supervisors[zone].schools
+        return sum(s.genuineness() for s in schools if s.demonstrations > 0)
 
     def cascade_depth(self) -> int:
         m = self.params.scenario.mandate
@@ -472,6 +503,10 @@ class ReferenceModel(mesa.Model):
             return 1
         return 1 + math.ceil(math.log(required / m.trainers) / math.log(m.fanout))
 
+    def cascade_quality(self) -> float:
+        """Share of the practice that reaches the end of the cascade."""
+        return self.retention() ** self.cascade_depth()
+
     def retention(self) -> float:
         m = self.params.scenario.mandate
         return m.node_retention if m.coaching == "nodes" else m.retention
@@ -479,11 +514,18 @@ class ReferenceModel(mesa.Model):
     # ----------------------------------------------------------------- the month
     def step(self) -> None:
         self.open_opportunities()
+        self.open_if_seen()
         self.withdraw_if_due()
         self.roll_out()
         self.notice_contacts()
+        # Demonstrations weighted by how genuine the showing school is, seen before anyone joins.
+        self.seen_demonstrations = [
+            self.demonstrating_schools(zone) for zone in range(len(self.supervisors))
+        ]
         for t in self.teacher_list:
             t.consider_joining()
+        for school in self.school_list:
+            school.was_sheltered = school.was_sheltered or school.sheltered
         for sup in self.supervisors:
             sup.supervise()
         for t in self.teacher_list:
@@ -510,9 +552,12 @@ class ReferenceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def open_opportunities(self) -> None:
+        endogenous = self.params.scenario.openings == "endogenous"
         for event in self.params.scenario.events:
             if self.step_of_year(event.year) != self.steps or self.reversed:
                 continue
+            if endogenous and event.kind != "leader_joins_ministry":
+                continue  # pilots open when authorities see genuine work instead
             if event.kind == "leader_joins_ministry":
                 self.ministry_coaches += event.coaches
                 for school in self.school_list:
@@ -520,6 +565,27 @@ class ReferenceModel(mesa.Model):
             else:  # deputy_visit, ministry_pilot: a pilot invites schools near the movement
                 pace = event.pace / self.params.behaviour.steps_per_year
                 self.programmes.append(Programme("invite", self.steps, pace, event.target, True))
+
+    def open_if_seen(self) -> None:
+        """An authority may see a genuine demonstration; if it does, a pilot opens once."""
+        o = self.params.behaviour.opportunities
+        if self.params.scenario.openings != "endogenous" or self.visited or self.reversed:
+            return
+        if not self.movement_active:
+            return
+        seen = sum(s.genuineness() for s in self.school_list if s.demonstrations > 0)
+        if self.random.random() >= 1.0 - math.exp(-o.visibility * seen):
+            return
+        self.visited = True
+        share = self.params.behaviour.school_genuine_share
+        genuine = 0
+        for school in self.school_list:
+            adopters = school.adopters()
+            n = sum(t.genuine() for t in adopters)
+            genuine += n > 0 and n >= share * len(adopters)
+        target = round(o.pilot_per_genuine_school * genuine)
+        pace = target / o.pilot_years / self.params.behaviour.steps_per_year
+        self.programmes.append(Programme("invite", self.steps, pace, target, True))
 
     def withdraw_if_due(self) -> None:
         year = self.params.scenario.reversal_year
@@ -551,7 +617,7 @@ class ReferenceModel(mesa.Model):
                     self.invite(school)
         if self.mandate_in_force():
             dose = self.params.behaviour.practice.join_voluntary
-            dose *= self.retention() ** self.cascade_depth()
+            dose *= self.cascade_quality()
             for t in self.teacher_list:
                 if t.school.mandated and not t.adopted:
                     t.enrol("mandate", dose)
@@ -581,13 +647,14 @@ class ReferenceModel(mesa.Model):
         self.coaching_capacity = 0
         for sup in self.supervisors:
             sup.coach()
+        self.nodes_coach()
         sc = self.params.scenario
         pools = []
         coaches = (sc.movement.coaches if self.movement_active else 0) + self.ministry_coaches
         if coaches:
             pools.append(("voluntary", coaches * sc.movement.coach_capacity, 1.0))
         if self.mandate_in_force() and any(s.mandated for s in self.school_list):
-            quality = self.retention() ** self.cascade_depth()
+            quality = self.cascade_quality()
             pools.append(("mandate", sc.mandate.coaches * sc.mandate.coach_capacity, quality))
         for origin, visits, quality in pools:
             self.coaching_capacity += visits
@@ -598,10 +665,34 @@ class ReferenceModel(mesa.Model):
                 if self.random.random() < min(1.0, visits / len(eligible)):
                     t.coaching += practice.coach_rate * quality
         demand = sum(t.adopted for t in self.teacher_list)
+        if practice.coach_rate > 0:  # student tutors' teaching, as coach visits it equals
+            from_students = sum(
+                practice.student_rate * t.school.tutor_share()
+                for t in self.teacher_list
+                if t.adopted
+            )
+            self.coaching_capacity += from_students / practice.coach_rate
         if self.coaching_capacity:
             self.coach_load = demand / self.coaching_capacity
         else:
             self.coach_load = math.inf if demand else 0.0
+
+    def nodes_coach(self) -> None:
+        """Zone nodes (nodes design) tutor the adopters of zones the mandate has reached."""
+        m = self.params.scenario.mandate
+        if m.coaching != "nodes" or not self.mandate_in_force():
+            return
+        if not any(s.mandated for s in self.school_list):
+            return
+        for sup in self.supervisors:
+            adopters = sup.adopters()
+            if not adopters or not any(s.mandated for s in sup.schools):
+                continue
+            self.coaching_capacity += m.node_capacity
+            p_visit = min(1.0, m.node_capacity / len(adopters))
+            for teacher in adopters:
+                if self.random.random() < p_visit:
+                    teacher.coaching += self.params.behaviour.practice.coach_rate * m.node_retention
 
     def tutor_students(self) -> None:
         k = self.steps % self.params.behaviour.catalogue.topics
@@ -654,13 +745,14 @@ class ReferenceModel(mesa.Model):
             elif adopters:
                 schools_surface += 1
                 adopting.append(school)
+        mastery = self.mean_mastery()
         return {
             "teachers_genuine": n_genuine,
             "teachers_surface": n_surface,
             "schools_genuine": schools_genuine,
             "schools_surface": schools_surface,
-            "mastery_mean": self.mean_mastery(),
-            "mastery_gain": self.mean_mastery() - self.initial_mastery,
+            "mastery_mean": mastery,
+            "mastery_gain": mastery - self.initial_mastery,
             "bureaucratization_index": self.bureaucratization(adopting),
         }
 
@@ -673,7 +765,7 @@ class ReferenceModel(mesa.Model):
         paperwork = sum(self.supervisors[z].stance == ENFORCE for z in zones) / len(zones)
         cascade = 0.0
         if self.mandate_in_force() and any(s.mandated for s in self.school_list):
-            cascade = 1.0 - self.retention() ** self.cascade_depth()
+            cascade = 1.0 - self.cascade_quality()
         overload = 0.0 if self.coach_load <= 1.0 else 1.0 - 1.0 / self.coach_load
         ruled = [
             (s.mandated or self.supervisors[s.zone].stance == ENFORCE) and not s.sheltered

@@ -20,6 +20,7 @@ from runs.config import load_params
 from sim.kinds import EventKind
 from sim.model import TutorialNetworkModel
 from sim.params import EventParams, Params
+from sim.practice import school_adopted
 
 SCENARIO = "historical"
 PILOT_KIND = EventKind.MINISTRY_PILOT
@@ -121,8 +122,8 @@ class RecordModel(TutorialNetworkModel):
     in the practice (genuine or on paper), the `schools_adopted` metric. The dynamics are the
     model's own; only the per-step observation is lighter."""
 
-    def collect(self) -> None:
-        self.table.append({"step": self.steps, "schools_adopted": int(self.school_adopted().sum())})
+    def step_row(self) -> dict[str, float]:
+        return {"step": self.steps, "schools_adopted": int(school_adopted(self).sum())}
 
 
 def base_params(overrides: Sequence[str] = (), years: float = CALIBRATION_YEARS) -> Params:

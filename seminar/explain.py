@@ -21,7 +21,16 @@ from sim.metrics import (
     survival_after_reversal,
 )
 from sim.rules import motivation
-from sim.rules.mandate import cascade_depth, handoff_retention
+from sim.rules.coaching import coach_load
+from sim.rules.diffusion import mobilizing_structures
+from sim.rules.mandate import (
+    cascade_depth,
+    handoff_retention,
+    mandate_reaches_schools,
+    required_teachers,
+)
+from sim.rules.opportunities import ministry_paid_coaches
+from sim.rules.reversal import withdrawn
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -83,15 +92,15 @@ def opportunities(model: TutorialNetworkModel, row: Row) -> Note | None:
     said = [f"{math.floor(year)}: {EventKind(kind).label}" for year, kind in opened]
     pilots = [p for p in model.programmes if p.mode == "invite"]
     text = "; ".join(said) + "."
-    if model.ministry_coaches:
-        text += f" The ministry pays {model.ministry_coaches} movement coaches."
+    if ministry_paid_coaches(model):
+        text += f" The ministry pays {ministry_paid_coaches(model)} movement coaches."
     for p in pilots:
         text += f" Its pilot has invited {p.enrolled} of {p.target} schools near the movement."
     return Note("Political opportunities", text)
 
 
 def government(model: TutorialNetworkModel, row: Row) -> Note | None:
-    if model.reversed:
+    if withdrawn(model):
         s = survival_after_reversal(model)
         kept = [
             f"{s[f'survival_{who}']:.0%} of the {label}"
@@ -114,7 +123,7 @@ def government(model: TutorialNetworkModel, row: Row) -> Note | None:
 
 def mandate(model: TutorialNetworkModel, row: Row) -> Note | None:
     progs = [p for p in model.programmes if p.mode == "mandate"]
-    if not progs or model.reversed:
+    if not progs or withdrawn(model):
         return None
     p = progs[0]
     pace = p.pace_per_step * model.params.behaviour.steps_per_year
@@ -140,7 +149,7 @@ def mobilizing(model: TutorialNetworkModel, row: Row) -> Note:
     t = model.teachers
     outside = ~t.adopted
     contacts = float(model.exposure[outside].mean()) if outside.any() else 0.0
-    if not model.mobilizing_structures:
+    if not mobilizing_structures(model):
         share = model.params.behaviour.diffusion.unorganized
         return Note(
             "Mobilizing structures",
@@ -181,7 +190,7 @@ def supervision(model: TutorialNetworkModel, row: Row) -> Note:
 
 def coaching(model: TutorialNetworkModel, row: Row) -> Note:
     adopters = int(model.teachers.adopted.sum())
-    load = model.coach_load
+    load = coach_load(model)
     if adopters == 0:
         text = "No adopters to coach yet."
     elif math.isinf(load):
@@ -196,7 +205,7 @@ def coaching(model: TutorialNetworkModel, row: Row) -> Note:
             f"Coach load is {load:.1f}× capacity: only about {1 / load:.0%} of adopters get a "
             "coaching visit this month."
         )
-    if model.mandate_reaches_schools:
+    if mandate_reaches_schools(model):
         depth, keep = cascade_depth(model), handoff_retention(model)
         how = (
             "collegial nodes that model it by tutoring"
@@ -304,7 +313,7 @@ def lapse_risk(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray, np.
     t = model.teachers
     demotivated = t.adopted & (t.motivation < model.params.behaviour.motivation.lapse_threshold)
     paper_only = t.adopted & ~genuine_teachers(model)
-    held = (demotivated | paper_only) & model.required_teachers()
+    held = (demotivated | paper_only) & required_teachers(model)
     return demotivated, paper_only, held
 
 

@@ -28,7 +28,7 @@ from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
 from sim.params import EventParams
 from sim.rules.opportunities import open_opportunity
-from sim.rules.reversal import withdraw_support
+from sim.rules.reversal import withdraw_support, withdrawn
 
 log = logging.getLogger(__name__)
 Row = dict[str, float]
@@ -79,7 +79,7 @@ class SeminarRun:
             school_layout(m.hierarchy.zone_region, m.schools.zone, WIDTH_PX / HEIGHT_PX)
         )
         self.plots = Plots(
-            n_schools=m.schools.zone.size,
+            n_schools=m.schools.count,
             start_year=self.params.scenario.start_year,
             years=self.params.years,
             lapse_threshold=self.params.behaviour.motivation.lapse_threshold,
@@ -196,7 +196,7 @@ class SeminarRun:
                 plots=plots,
                 notes=notes,
                 finished=self.finished,
-                reversed=m.reversed,
+                reversed=withdrawn(m),
                 failure=self.failure,
                 log=tuple(self.log),
             )

@@ -295,9 +295,7 @@ def choose_scenario(current: Levers, name: str) -> Levers:
 # ------------------------------------------------------------------------------- bounds
 def fewest_schools(params: Params) -> int:
     """Schools the seminar system has at least, whatever the seed: the mandate target's cap."""
-    sys_ = params.system
-    zones = sys_.states * sys_.sectors_per_state * sys_.regions_per_sector * sys_.zones_per_region
-    return zones * sys_.schools_per_zone[0]
+    return params.system.n_zones * params.system.schools_per_zone[0]
 
 
 def lever_range(lever: Lever, settings: Levers) -> tuple[float, float]:

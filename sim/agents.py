@@ -14,6 +14,10 @@ import mesa
 import numpy as np
 
 from sim.kinds import Origin, SchoolState, Stance
+from sim.practice import is_genuine
+from sim.rules.mandate import mandate_in_force
+from sim.rules.opportunities import ministry_paid_coaches
+from sim.rules.reversal import withdrawn
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -58,8 +62,9 @@ class Student(mesa.Agent):
         return bool(self.model.students.tutor_of[self.index])
 
     @property
-    def motivation(self) -> float:
-        """A student's engagement is its school's: how transformed its learning is."""
+    def school_engagement(self) -> float:
+        """How transformed learning is at the student's school this month (the school's, not
+        the student's own)."""
         return float(self.model.schools.engagement[self.school])
 
     @property
@@ -118,7 +123,7 @@ class Teacher(mesa.Agent):
     @property
     def genuine(self) -> bool:
         threshold = self.model.params.behaviour.practice.genuine_threshold
-        return self.adopted and self.practice >= threshold
+        return bool(is_genuine(self.adopted, self.practice, threshold))
 
     @property
     def surface(self) -> bool:
@@ -167,7 +172,7 @@ class Supervisor(mesa.Agent):
 
 class MinistryNode(mesa.Agent):
     """A ministry node sets mandates, pace and testing for its area and, in PEMLE-like
-    scenarios, tutors the practice down the line of nodes instead of cascading it."""
+    scenarios, tutors the practice to the teachers of its zone instead of cascading it."""
 
     model: TutorialNetworkModel
 
@@ -179,7 +184,7 @@ class MinistryNode(mesa.Agent):
     def _schools(self) -> np.ndarray:
         s, h = self.model.schools, self.model.hierarchy
         if self.level == "federal":
-            return np.ones(s.zone.size, dtype=bool)
+            return np.ones(s.count, dtype=bool)
         if self.level == "state":
             return h.zone_state[s.zone] == self.area
         return s.zone == self.area
@@ -208,13 +213,22 @@ class MinistryNode(mesa.Agent):
     def resources(self) -> int:
         """Coaches the ministry pays: its own (while a mandate is in force) and the movement's."""
         m = self.model.params.scenario.mandate
-        own = m.coaches if self.model.mandate_in_force else 0
-        return own + self.model.ministry_coaches
+        own = m.coaches if mandate_in_force(self.model) else 0
+        return own + ministry_paid_coaches(self.model)
+
+    @property
+    def tutoring_capacity(self) -> int:
+        """Teacher visits a month this node makes, tutoring the practice: zone nodes of the
+        `nodes` design in zones the mandate has reached (sim.rules.coaching.zone_node_visits)."""
+        m = self.model.params.scenario.mandate
+        if self.level != "zone" or m.coaching != "nodes" or not mandate_in_force(self.model):
+            return 0
+        return m.node_capacity if self.model.schools.mandated[self._schools()].any() else 0
 
     @property
     def attention(self) -> float:
         """1 while the ministry backs a programme, 0 once support is withdrawn."""
-        return 0.0 if self.model.reversed else float(bool(self.model.programmes))
+        return 0.0 if withdrawn(self.model) else float(bool(self.model.programmes))
 
 
 def school_state_name(code: int) -> str:

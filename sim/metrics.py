@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import Origin, SchoolState, Stance
+from sim.practice import adopters_per_school, genuine_schools, genuine_teachers
 from sim.rules.assessment import levels, student_scores
-from sim.rules.mandate import cascade_depth, handoff_retention
+from sim.rules.mandate import cascade_depth, cascade_quality, mandate_reaches_schools
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -22,23 +23,12 @@ BUREAUCRATIZATION_PARTS = (
 )
 
 
-def genuine_teachers(model: TutorialNetworkModel) -> np.ndarray:
-    """Adopted and practising it for real: practice mastery at or above the threshold."""
-    t = model.teachers
-    return t.adopted & (t.practice >= model.params.behaviour.practice.genuine_threshold)
-
-
 def school_states(model: TutorialNetworkModel) -> np.ndarray:
     """The SchoolState of every school."""
-    t, s = model.teachers, model.schools
-    n = s.zone.size
-    adopters = np.bincount(t.school, weights=t.adopted, minlength=n)
-    genuine = np.bincount(t.school, weights=genuine_teachers(model), minlength=n)
-    # Judged among its adopters: a school where one teacher of three practises for real and the
-    # others have not joined is a genuine school that is still growing, not surface compliance.
-    is_genuine = (genuine > 0) & (genuine >= model.params.behaviour.school_genuine_share * adopters)
+    s = model.schools
+    adopters = adopters_per_school(model)
     return np.select(
-        [is_genuine, adopters > 0, s.ever_adopted],
+        [genuine_schools(model), adopters > 0, s.ever_adopted],
         [SchoolState.GENUINE, SchoolState.SURFACE, SchoolState.LAPSED],
         SchoolState.NOT_STARTED,
     ).astype(np.int8)
@@ -59,9 +49,9 @@ def bureaucratization(model: TutorialNetworkModel, states: np.ndarray) -> dict[s
     zones = zones_active if zones_active.any() else np.ones(model.n_zones, dtype=bool)
     paperwork = float((sup.stance[zones] == Stance.ENFORCE).mean())
     cascade = 0.0
-    if model.mandate_reaches_schools:
-        cascade = 1.0 - handoff_retention(model) ** cascade_depth(model)
-    load = model.coach_load
+    if mandate_reaches_schools(model):
+        cascade = 1.0 - cascade_quality(model)
+    load = model.coaching.load
     overload = 0.0 if load <= 1.0 else 1.0 - 1.0 / load
     ruled = (s.mandated | (sup.stance[s.zone] == Stance.ENFORCE)) & ~s.sheltered
     unsheltered = float(ruled[adopting].mean()) if adopting.any() else 0.0
@@ -109,7 +99,7 @@ def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
         "share_excellent": excellent,
         "motivation_mean": float(t.motivation.mean()),
         "motivation_adopters": _mean_or_nan(t.motivation[t.adopted]),
-        "coach_load": float(min(model.coach_load, 1e9)),
+        "coach_load": float(min(model.coaching.load, 1e9)),
         "cascade_depth": cascade_depth(model) if s.mandated.any() else 0,
     }
     row["share_genuine_of_adopted"] = (
@@ -145,11 +135,12 @@ def survival_after_reversal(model: TutorialNetworkModel) -> dict[str, float]:
         "survival_mandate": float("nan"),
         "survival_all": float("nan"),
     }
-    if model.adopters_at_reversal is None:
+    w = model.withdrawal
+    if w.adopted_then is None:
         return out
-    adopted_then, origin_then = model.adopters_at_reversal
+    adopted_then, origin_then = w.adopted_then, w.origin_then
     still = model.teachers.adopted
-    out["reversal_year"] = model.calendar_year(model.reversal_step)
+    out["reversal_year"] = model.calendar_year(w.step)
     for name, cohort in (
         ("voluntary", adopted_then & (origin_then == Origin.VOLUNTARY)),
         ("mandate", adopted_then & (origin_then == Origin.MANDATE)),

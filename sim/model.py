@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from functools import partial
+from typing import Any, overload
 
 import mesa
 import numpy as np
@@ -11,6 +13,7 @@ from sim import metrics, network
 from sim.agents import MinistryNode, Student, Supervisor, Teacher
 from sim.kinds import EventKind, Origin
 from sim.params import ConfigError, Params
+from sim.practice import genuine_teachers
 from sim.rules import (
     assessment,
     coaching,
@@ -23,6 +26,7 @@ from sim.rules import (
     turnover,
     tutoring,
 )
+from sim.rules.adoption import enrol
 from sim.system import build_system
 
 DEFAULT_HANDLES_MAX = 200_000
@@ -55,21 +59,18 @@ class TutorialNetworkModel(mesa.Model):
         self.school_score = assessment.school_scores(self)
 
         self.movement_active = params.scenario.movement.enabled
-        self.ministry_coaches = 0
+        # Each rule's own parameters and state (the rest lives on the population arrays).
+        self.withdrawal = reversal.setup(self)
+        self.openings = opportunities.setup(self)
+        self.coaching = coaching.setup(self)
+        self.supervision = supervision.setup(self)
         self.programmes = [p for p in [mandate.mandate_programme(self)] if p is not None]
-        self.reversed = False
-        self.reversal_step: int | None = None
-        self.adopters_at_reversal: tuple[np.ndarray, np.ndarray] | None = None
-        self.coach_load = 0.0
         self.events_log: list[tuple[int, float, EventKind]] = []
 
         self._seed_movement()
-        self.exposure = network.genuine_share_of_contacts(self, metrics.genuine_teachers(self))
+        self.exposure = network.genuine_share_of_contacts(self, genuine_teachers(self))
         self._make_handles(handles_max)
-        self.table: list[dict[str, float]] = []
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: _latest(k) for k in metrics.step_metrics(self)}
-        )
+        self.datacollector: mesa.DataCollector | None = None
         self.collect()
 
     # ------------------------------------------------------------------ the month
@@ -78,7 +79,7 @@ class TutorialNetworkModel(mesa.Model):
         opportunities.open_scheduled(self)  # political opportunities open
         reversal.withdraw_if_due(self)  # a new administration may withdraw support
         mandate.roll_out(self)  # the ministry requires the next lowest-performing schools
-        self.exposure = network.genuine_share_of_contacts(self, metrics.genuine_teachers(self))
+        self.exposure = network.genuine_share_of_contacts(self, genuine_teachers(self))
         diffusion.recruit_volunteers(self)  # visits, interchanges, demonstrations recruit
         supervision.update_supervision(self)  # load, drift to format-checking, paperwork
         coaching.teach_practice(self)  # coaches, nodes and peers tutor teachers in the practice
@@ -96,9 +97,22 @@ class TutorialNetworkModel(mesa.Model):
             if progress is not None:
                 progress.update(1)
 
+    def step_row(self) -> dict[str, float]:
+        """What the per-step table records this month."""
+        return metrics.step_metrics(self)
+
     def collect(self) -> None:
-        self.table.append(metrics.step_metrics(self))
+        """Keep this month's row, once, in the DataCollector's model variables."""
+        self._row = self.step_row()  # computed once, read by each reporter below
+        if self.datacollector is None:
+            reporters = {key: partial(_reported, key=key) for key in self._row}
+            self.datacollector = mesa.DataCollector(model_reporters=reporters)
         self.datacollector.collect(self)
+
+    @property
+    def table(self) -> StepTable:
+        """The per-step table as rows (dicts), read from the DataCollector."""
+        return StepTable(self.datacollector.model_vars)
 
     # ------------------------------------------------------------------ calendar
     def step_of_year(self, years: float) -> int:
@@ -111,55 +125,6 @@ class TutorialNetworkModel(mesa.Model):
 
     def is_end_of_school_year(self) -> bool:
         return self.steps > 0 and self.steps % self.params.behaviour.steps_per_year == 0
-
-    # ------------------------------------------------------------------ shared reads
-    @property
-    def mobilizing_structures(self) -> bool:
-        """Whether someone organizes visits, interchanges and demonstrations: the movement, or
-        the ministry's collegial nodes while they are supported."""
-        nodes = self.params.scenario.mandate.coaching == "nodes" and self.mandate_in_force
-        return self.movement_active or nodes
-
-    @property
-    def mandate_in_force(self) -> bool:
-        return not self.reversed and any(p.active and p.mode == "mandate" for p in self.programmes)
-
-    @property
-    def mandate_reaches_schools(self) -> bool:
-        """A mandate in force that has required at least one school: its training cascade and
-        its coaches are at work (a mandate of pace zero never gets there)."""
-        return self.mandate_in_force and bool(self.schools.mandated.any())
-
-    def required_teachers(self) -> np.ndarray:
-        """Teachers a mandate in force holds to the practice, at least on paper."""
-        if not self.mandate_in_force:
-            return np.zeros(self.teachers.school.size, dtype=bool)
-        return self.schools.mandated[self.teachers.school]
-
-    def school_adopted(self) -> np.ndarray:
-        """Schools where at least one teacher has adopted the practice (for real or on paper)."""
-        n = np.bincount(
-            self.teachers.school[self.teachers.adopted], minlength=self.schools.zone.size
-        )
-        return n > 0
-
-    def students_of(self, schools: np.ndarray) -> np.ndarray:
-        return np.flatnonzero(np.repeat(schools, self.schools.n_students))
-
-    def tutorial_time(self) -> np.ndarray:
-        """Per school: share of time in tutorial relations, less what test prep takes."""
-        m = self.params.behaviour.tutoring
-        prep = self.params.scenario.testing.prep_share
-        return m.time_share * (1.0 - prep * self.schools.punished)
-
-    def enrol(self, teachers: np.ndarray, origin: int, practice: float) -> None:
-        """Teachers formally adopt the practice, bringing what they have learnt of it."""
-        t = self.teachers
-        t.adopted[teachers] = True
-        t.origin[teachers] = origin
-        t.ever_adopted[teachers] = True
-        t.practice[teachers] = np.maximum(t.practice[teachers], np.float32(practice))
-        self.schools.ever_adopted[t.school[teachers]] = True
 
     def log_event(self, kind: EventKind) -> None:
         self.events_log.append((self.steps, self.calendar_year(), kind))
@@ -181,7 +146,7 @@ class TutorialNetworkModel(mesa.Model):
     # ------------------------------------------------------------------ set-up
     def _check_fits_system(self) -> None:
         target = self.params.scenario.mandate.target
-        n = self.schools.zone.size
+        n = self.schools.count
         if target > n:
             raise ConfigError(
                 f"scenario.mandate.target: {target} schools, but this '{self.params.system.name}' "
@@ -202,7 +167,7 @@ class TutorialNetworkModel(mesa.Model):
             pool = np.flatnonzero(np.isin(states, chosen_states))
         seeds = self.rng.choice(pool, size=min(mv.seed_schools, pool.size), replace=False)
         teachers = np.flatnonzero(np.isin(self.teachers.school, seeds))
-        self.enrol(teachers, Origin.VOLUNTARY, self.params.behaviour.practice.join_voluntary)
+        enrol(self, teachers, Origin.VOLUNTARY, self.params.behaviour.practice.join_voluntary)
 
     def _make_handles(self, handles_max: int) -> None:
         self._on_demand: dict[int, Student] = {}
@@ -227,5 +192,24 @@ class TutorialNetworkModel(mesa.Model):
                 MinistryNode(self, "zone", zone)
 
 
-def _latest(key: str):
-    return lambda model: model.table[-1][key]
+def _reported(model: TutorialNetworkModel, key: str) -> float:
+    return model._row[key]
+
+
+class StepTable(Sequence[dict[str, float]]):
+    """Rows of the per-step table over the DataCollector's columns (no copy is kept)."""
+
+    def __init__(self, columns: dict[str, list[float]]) -> None:
+        self._columns = columns
+
+    def __len__(self) -> int:
+        return len(next(iter(self._columns.values()), ()))
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, float]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, float]]: ...
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        return {k: v[i] for k, v in self._columns.items()}

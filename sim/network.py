@@ -21,7 +21,7 @@ def genuine_share_of_contacts(model: TutorialNetworkModel, genuine: np.ndarray) 
         n = genuine.size
         others = (genuine.sum() - genuine) / max(n - 1, 1)
         return others.astype(np.float32)
-    n_schools = model.schools.zone.size
+    n_schools = model.schools.count
     g = genuine.astype(np.float32)
     at_school = np.bincount(t.school, weights=g, minlength=n_schools)[t.school] - g
     colleagues = model.schools.n_teachers[t.school] - 1

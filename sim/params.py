@@ -75,6 +75,13 @@ class SystemParams:
     school_types: list[SchoolType] = field()
     network: NetworkParams = field()
 
+    @property
+    def n_zones(self) -> int:
+        """School zones in the whole system: states x sectors x regions x zones."""
+        return (
+            self.states * self.sectors_per_state * self.regions_per_sector * self.zones_per_region
+        )
+
 
 # --------------------------------------------------------------------------- behaviour
 @dataclass(frozen=True)
@@ -86,19 +93,21 @@ class CatalogueParams:
 
 @dataclass(frozen=True)
 class TutoringParams:
-    rate: float = prob("monthly mastery gain with a fully faithful tutor")
+    rate: float = prob("monthly mastery gain with a fully faithful tutor, all school time")
     tutees_per_teacher: int = spec(0, 100, "learners an adopted teacher can tutor at once")
     tutees_per_student_tutor: int = spec(0, 100, "learners a student tutor can tutor at once")
     interest_weight: float = prob("how much interest in the tema speeds inquiry")
     conventional_rate: float = prob("monthly gain from whole-class lessons")
     time_share: float = prob("share of school time spent in tutorial relationships")
+    practice_parts: int = spec(1, 10, "parts of the practice that must all work for learning")
 
 
 @dataclass(frozen=True)
 class PracticeParams:
     genuine_threshold: float = prob("practice mastery that counts as genuine practice")
     join_voluntary: float = prob("practice of a volunteer who was tutored before joining")
-    self_rate: float = prob("monthly practice gained by doing it, times motivation")
+    self_rate: float = prob("monthly practice gained by doing it all school time, x motivation")
+    student_rate: float = prob("monthly practice gained from student tutors, per tutor share")
     peer_rate: float = prob("monthly gain from interchanges, times genuine-peer share")
     coach_rate: float = prob("gain from one coaching visit of full quality")
     decay: float = prob("monthly loss of practice when not practising")
@@ -135,10 +144,20 @@ class SupervisionParams:
     capacity: int = spec(0, 1000, "coaching visits a supervisor makes per month")
     block: float = prob("how much an enforcing supervisor without leeway blocks joining")
     protect_boost: float = spec(0.0, 100.0, "extra joining hazard under a protecting supervisor")
-    drift_rate: float = prob("monthly drift to format-checking per unit of overload")
+    drift_rate: float = prob("monthly drift to format-checking per unit of pressure")
+    reporting_drift: float = spec(
+        0.0, 100.0, "pressure per unit of mandate reporting or lost shelter"
+    )
     load_per_supervisor: int = spec(1, 100000, "adopters one supervisor can follow")
-    conversion_rate: float = prob("monthly chance demonstrations win a supervisor over")
+    conversion_rate: float = prob("monthly chance a genuine demonstration wins a supervisor")
     paperwork_load: float = prob("administrative load an enforcing supervisor adds")
+
+
+@dataclass(frozen=True)
+class OpportunityParams:
+    visibility: float = prob("monthly chance an authority sees one genuine demonstration")
+    pilot_per_genuine_school: float = nonneg("schools a pilot invites per genuine school seen")
+    pilot_years: float = spec(0.1, 50.0, "years over which an opened pilot invites its schools")
 
 
 @dataclass(frozen=True)
@@ -165,6 +184,7 @@ class BehaviourParams:
     motivation: MotivationParams = field()
     diffusion: DiffusionParams = field()
     supervision: SupervisionParams = field()
+    opportunities: OpportunityParams = field()
     turnover: TurnoverParams = field()
     assessment: AssessmentParams = field()
 
@@ -190,6 +210,7 @@ class MandateParams:
     fanout: int = spec(2, 10_000, "people each trainer trains at the next level")
     retention: float = prob("share of the practice kept at each cascade hand-off")
     node_retention: float = prob("share kept per hand-off when nodes tutor by modelling")
+    node_capacity: int = spec(0, 10_000, "teacher visits per zone node per month (nodes design)")
     coach_capacity: int = spec(0, 10_000, "visits per ministry coach per month")
     coaches: int = spec(0, 1_000_000, "ministry coaches (ATPs) for mandated schools")
     paperwork: float = prob("reporting load the mandate adds to each required teacher")
@@ -220,6 +241,9 @@ class ScenarioParams:
     name: str = about("name of the scenario")
     start_year: int = spec(1900, 2200, "calendar year of the first step")
     sheltered: bool = about("ministry programmes give pilot status that shelters schools")
+    openings: Literal["scripted", "endogenous"] = about(
+        "pilots open on the dates of `events`, or when authorities see genuine work"
+    )
     movement: MovementParams = field()
     mandate: MandateParams = field()
     testing: TestingParams = field()
@@ -378,8 +402,7 @@ def check_consistency(params: Params) -> None:
 
 
 def max_school_count(sys_: SystemParams) -> int:
-    zones = sys_.states * sys_.sectors_per_state * sys_.regions_per_sector * sys_.zones_per_region
-    return zones * sys_.schools_per_zone[1]
+    return sys_.n_zones * sys_.schools_per_zone[1]
 
 
 def describe(cls: type = Params, prefix: str = "") -> list[tuple[str, str, str]]:

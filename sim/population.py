@@ -49,6 +49,11 @@ class Schools(Arrays):
     demonstrations: np.ndarray  # int32: public demonstrations this step
     ever_adopted: np.ndarray  # bool
 
+    @property
+    def count(self) -> int:
+        """The number of schools."""
+        return self.zone.size
+
 
 @dataclass
 class Teachers(Arrays):

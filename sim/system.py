@@ -29,9 +29,8 @@ def _uniform_int(rng: np.random.Generator, lo_hi: list[int], n: int) -> np.ndarr
 def build_hierarchy(p: SystemParams) -> Hierarchy:
     sectors = p.states * p.sectors_per_state
     regions = sectors * p.regions_per_sector
-    zones = regions * p.zones_per_region
     return Hierarchy(
-        zone_region=(np.arange(zones) // p.zones_per_region).astype(np.int32),
+        zone_region=(np.arange(p.n_zones) // p.zones_per_region).astype(np.int32),
         region_sector=(np.arange(regions) // p.regions_per_sector).astype(np.int32),
         sector_state=(np.arange(sectors) // p.sectors_per_state).astype(np.int32),
     )
@@ -85,7 +84,7 @@ def random_topic_masks(
 
 
 def build_teachers(schools: Schools, m: BehaviourParams, rng: np.random.Generator) -> Teachers:
-    school = np.repeat(np.arange(schools.zone.size, dtype=np.int32), schools.n_teachers)
+    school = np.repeat(np.arange(schools.count, dtype=np.int32), schools.n_teachers)
     n = school.size
     mot = m.motivation
     motivation0 = np.clip(mot.initial_mean + mot.initial_sd * rng.standard_normal(n), 0, 1)
@@ -103,7 +102,7 @@ def build_teachers(schools: Schools, m: BehaviourParams, rng: np.random.Generato
 
 
 def build_students(schools: Schools, m: BehaviourParams, rng: np.random.Generator) -> Students:
-    school = np.repeat(np.arange(schools.zone.size, dtype=np.int32), schools.n_students)
+    school = np.repeat(np.arange(schools.count, dtype=np.int32), schools.n_students)
     n, k = school.size, m.catalogue.topics
     mastery = rng.standard_normal((k, n), dtype=np.float32)
     mastery *= np.float32(m.assessment.initial_spread)

@@ -33,6 +33,7 @@ from sim.model import TutorialNetworkModel
 from sim.params import ConfigError, Params
 from sim.rules import motivation
 from sim.rules.mandate import cascade_depth
+from sim.rules.opportunities import ministry_paid_coaches
 
 PNG = b"\x89PNG"
 
@@ -224,7 +225,7 @@ def test_coach_load_note_says_how_overloaded_coaching_is_and_how_it_is_cascaded(
     model = make_model("scenario=mandated")
     for _ in range(6):
         model.step()
-    model.coach_load = 3.0
+    model.coaching.load = 3.0
     note = ex.coaching(model, model.table[-1])
     assert note.alert
     assert "Coach load is 3.0× capacity" in note.text
@@ -232,7 +233,7 @@ def test_coach_load_note_says_how_overloaded_coaching_is_and_how_it_is_cascaded(
     depth, keep = cascade_depth(model), model.params.scenario.mandate.retention
     assert f"a cascade of trainers training trainers: {depth} hand-offs" in note.text
     assert f"keeping {keep:.0%} each pass on {keep**depth:.0%} of it" in note.text
-    model.coach_load = 0.5
+    model.coaching.load = 0.5
     assert not ex.coaching(model, model.table[-1]).alert
 
 
@@ -391,7 +392,7 @@ def test_injected_opportunities_and_reversal(events):
     assert run.model.events_log[-1][2] == "deputy_visit"
     before = int(run.model.schools.sheltered.sum())
     run.inject("leader_joins_ministry")
-    assert run.model.ministry_coaches == events["leader_joins_ministry"].coaches
+    assert ministry_paid_coaches(run.model) == events["leader_joins_ministry"].coaches
     assert run.model.schools.sheltered.sum() >= before
     frame = run.inject(REVERSAL)
     assert frame.reversed and not run.model.schools.sheltered.any()

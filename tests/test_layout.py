@@ -50,9 +50,16 @@ def test_a_package_imports_only_what_its_layer_may(package, forbidden, skip):
     assert not offenders, offenders
 
 
-def test_every_rule_module_is_called_by_the_models_step():
-    """A mechanism module that the month never calls would be dead model code."""
+def test_every_rule_module_acts_in_the_month():
+    """A mechanism module that neither the month nor another rule calls would be dead code."""
+    folder = ROOT / "sim" / "rules"
+    rules = {p.stem: p.read_text() for p in folder.glob("*.py") if p.stem != "__init__"}
     step = (ROOT / "sim" / "model.py").read_text()
-    rules = [p.stem for p in (ROOT / "sim" / "rules").glob("*.py") if p.stem != "__init__"]
     assert rules
-    assert all(f"{rule}." in step for rule in rules), rules
+    dead = [
+        rule
+        for rule in rules
+        if f"{rule}." not in step
+        and not any(f"sim.rules.{rule} import" in text for text in rules.values())
+    ]
+    assert not dead, dead

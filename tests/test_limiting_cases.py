@@ -49,6 +49,9 @@ BASS = (
     "behaviour.supervision.drift_rate=0",
     "behaviour.motivation.lapse_rate=0",
     "behaviour.practice.decay=0",
+    # Bass's imitators imitate adopters: every adopter counts as one from the day it joins.
+    "behaviour.practice.join_voluntary=0.6",
+    "scenario.openings=scripted",  # no pilot opens: the population is closed
     "behaviour.turnover.teacher_rate=0",
     f"years={MONTHS / 12}",
 )

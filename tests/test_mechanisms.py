@@ -9,6 +9,7 @@ from helpers import make_model
 from sim.kinds import Origin, SchoolState, Stance
 from sim.metrics import genuine_teachers, school_states
 from sim.params import EventParams
+from sim.practice import school_adopted
 from sim.rules import (
     coaching,
     diffusion,
@@ -20,11 +21,12 @@ from sim.rules import (
     turnover,
     tutoring,
 )
+from sim.rules.adoption import enrol
 
 
 def adopt_school(model, school: int, practice: float, origin: int = Origin.VOLUNTARY) -> np.ndarray:
     teachers = np.flatnonzero(model.teachers.school == school)
-    model.enrol(teachers, origin, practice)
+    enrol(model, teachers, origin, practice)
     return teachers
 
 
@@ -46,7 +48,7 @@ def test_learners_only_choose_temas_a_tutor_at_their_school_masters():
     for _ in range(6):
         tutoring.tutor_students(model)
     st = model.students
-    mine = model.students_of(np.arange(model.schools.zone.size) == school)
+    mine = tutoring.students_of(model, np.arange(model.schools.count) == school)
     chosen = st.tema[mine]
     assert set(np.unique(chosen[chosen >= 0])) <= {0, 2}
     # Nobody outside a practising school has a tema.
@@ -59,7 +61,7 @@ def test_a_learner_chooses_the_most_interesting_offered_tema_not_yet_mastered():
     teachers = adopt_school(model, 0, practice=0.9)
     model.teachers.topics[teachers] = 0b000111  # temas 0, 1, 2
     st = model.students
-    learner = model.students_of(np.arange(model.schools.zone.size) == 0)[0]
+    learner = tutoring.students_of(model, np.arange(model.schools.count) == 0)[0]
     st.interest[:, learner] = [10, 200, 150, 255, 0, 0]  # tema 3 is not offered
     st.mastery[:, learner] = [0.1, 0.95, 0.1, 0.1, 0.1, 0.1]  # tema 1 already mastered
     st.tema[learner] = -1
@@ -86,7 +88,7 @@ def test_surface_practice_teaches_less_than_genuine_practice():
     for practice in (0.2, 0.9):
         model = make_model("behaviour.tutoring.conventional_rate=0.0")
         clear_adoption(model)
-        for school in range(0, model.schools.zone.size, 2):
+        for school in range(0, model.schools.count, 2):
             adopt_school(model, school, practice=practice)
         before = model.students.mastery.mean()
         for _ in range(6):
@@ -159,7 +161,7 @@ def test_required_teachers_do_not_lapse_but_surface_adopters_do_once_free():
     model = make_model("scenario=mandated", "behaviour.motivation.lapse_rate=1.0")
     model.schools.mandated[:10] = True
     mandate.require_adoption(model)
-    required = model.required_teachers()
+    required = mandate.required_teachers(model)
     assert model.teachers.adopted[required].all()
     model.teachers.motivation[:] = 0.0
     motivation.lapse(model)
@@ -258,7 +260,7 @@ def test_coach_visits_are_limited_by_capacity():
     ]
     assert abs(np.mean(visits) - 10) < 1.0  # binomial mean 10, se of the mean ~0.22
     coaching.teach_practice(model)
-    assert model.coach_load == pytest.approx(model.teachers.school.size / 10)
+    assert coaching.coach_load(model) == pytest.approx(model.teachers.school.size / 10)
 
 
 def test_coaching_raises_practice_of_the_visited():
@@ -272,11 +274,11 @@ def test_coaching_raises_practice_of_the_visited():
 # ---------------------------------------------------------------- policy events
 def test_leader_joining_the_ministry_adds_coaches_and_shelters_the_movement():
     model = make_model()
-    adopted_schools = model.school_adopted()
+    adopted_schools = school_adopted(model)
     opportunities.open_opportunity(
         model, EventParams(year=0, kind="leader_joins_ministry", coaches=3, pace=0, target=0)
     )
-    assert model.ministry_coaches == 3
+    assert opportunities.ministry_paid_coaches(model) == 3
     assert model.schools.sheltered[adopted_schools].all()
     assert not model.schools.sheltered[~adopted_schools].any()
 
@@ -286,8 +288,8 @@ def test_deputy_visit_opens_a_pilot_that_invites_schools_near_the_movement():
     opportunities.open_opportunity(
         model, EventParams(year=0, kind="deputy_visit", coaches=0, pace=120, target=10)
     )
-    zones_before = set(model.schools.zone[model.school_adopted()])
-    adopted_before = model.school_adopted().copy()
+    zones_before = set(model.schools.zone[school_adopted(model)])
+    adopted_before = school_adopted(model).copy()
     model.steps += 1
     mandate.roll_out(model)
     invited = np.flatnonzero(model.schools.sheltered & ~adopted_before)
@@ -298,17 +300,17 @@ def test_deputy_visit_opens_a_pilot_that_invites_schools_near_the_movement():
 def test_reversal_withdraws_mandate_shelter_and_ministry_coaches():
     model = make_model("scenario=reversal")
     model.run(model.step_of_year(model.params.scenario.reversal_year) - 1)
-    assert model.schools.mandated.any() and model.mandate_in_force
+    assert model.schools.mandated.any() and mandate.mandate_in_force(model)
     model.step()
-    assert model.reversed and not model.mandate_in_force
+    assert reversal.withdrawn(model) and not mandate.mandate_in_force(model)
     assert not model.schools.mandated.any() and not model.schools.sheltered.any()
-    assert model.ministry_coaches == 0
+    assert opportunities.ministry_paid_coaches(model) == 0
 
 
 # ---------------------------------------------------------------- turnover
 def test_turnover_keeps_school_sizes_and_volunteers_carry_the_practice():
     model = make_model("behaviour.turnover.teacher_rate=0.9")
-    sizes = np.bincount(model.teachers.school, minlength=model.schools.zone.size)
+    sizes = np.bincount(model.teachers.school, minlength=model.schools.count)
     volunteers = np.flatnonzero(model.teachers.adopted)
     mandated_school = 100
     forced = adopt_school(model, mandated_school, practice=0.1, origin=Origin.MANDATE)
@@ -348,3 +350,186 @@ def test_school_states_follow_their_teachers():
     assert (
         genuine[model.teachers.school == 0].all() and not genuine[model.teachers.school == 1].any()
     )
+
+
+# ---------------------------------------------------------------- the practice as a whole
+def _tutoring_gain(model, practice: float, months: int = 6) -> float:
+    clear_adoption(model)
+    for school in range(0, model.schools.count, 2):
+        adopt_school(model, school, practice=practice)
+    before = model.students.mastery.mean()
+    for _ in range(months):
+        tutoring.tutor_students(model)
+    return float(model.students.mastery.mean() - before)
+
+
+def test_learning_needs_the_whole_practice_not_a_share_of_it():
+    """Half the practice teaches far less than half as much (its parts multiply); with one part
+    the dependence is proportional again, so the parameter is what makes it so."""
+    ratios = {}
+    for parts in (1, 3):
+        flags = (
+            "behaviour.tutoring.conventional_rate=0.0",
+            f"behaviour.tutoring.practice_parts={parts}",
+        )
+        ratios[parts] = _tutoring_gain(make_model(*flags), 0.4) / _tutoring_gain(
+            make_model(*flags), 0.8
+        )
+    assert ratios[3] < 0.25 < 0.4 < ratios[1]
+
+
+def test_more_time_in_tutorial_relations_teaches_more_and_paperwork_takes_it():
+    gains = {}
+    for share in (0.2, 0.4):
+        model = make_model(
+            "behaviour.tutoring.conventional_rate=0.0", f"behaviour.tutoring.time_share={share}"
+        )
+        gains[share] = _tutoring_gain(model, 0.9)
+    assert gains[0.4] > 1.5 * gains[0.2] > 0
+    model = make_model("behaviour.tutoring.time_share=0.4")
+    model.teachers.admin_load[:] = 0.2
+    assert np.allclose(tutoring.tutorial_time_share(model), 0.4)
+    model.teachers.admin_load[:] = 0.9
+    assert np.allclose(tutoring.tutorial_time_share(model), 0.1)
+
+
+def test_only_genuine_demonstrations_recruit_and_win_supervisors_over():
+    joined, converted = {}, {}
+    for practice in (0.3, 0.9):  # below and above the genuine threshold
+        model = make_model(
+            "behaviour.diffusion.spontaneous=0.0",
+            "behaviour.diffusion.imitation=0.0",
+            "behaviour.diffusion.demonstration_reach=1.0",
+            "behaviour.supervision.conversion_rate=1.0",
+            "behaviour.supervision.leeway=1.0",
+        )
+        clear_adoption(model)
+        adopt_school(model, 0, practice=practice)
+        model.schools.demonstrations[0] = 5
+        model.exposure = np.zeros(model.teachers.school.size, dtype=np.float32)
+        zone = model.schools.zone[0]
+        hazard = diffusion.joining_hazard(model)
+        joined[practice] = float(hazard[model.schools.zone[model.teachers.school] == zone].max())
+        model.supervisors.stance[:] = Stance.ENFORCE
+        model.supervisors.load[:] = 0.0
+        for _ in range(20):
+            supervision.win_over(model)
+        converted[practice] = model.supervisors.stance[zone] == Stance.MODEL_PRACTICE
+    assert joined[0.3] == 0.0 < joined[0.9]
+    assert not converted[0.3] and converted[0.9]
+
+
+def test_volunteers_join_below_the_threshold_and_earn_the_practice():
+    model = make_model()
+    p = model.params.behaviour.practice
+    assert p.join_voluntary < p.genuine_threshold
+    seeds = np.flatnonzero(model.teachers.adopted)
+    assert seeds.size and not genuine_teachers(model)[seeds].any()
+    model.run(24)
+    assert genuine_teachers(model).sum() > 0, "nobody earned the practice in two years"
+
+
+def test_surface_volunteers_keep_learning_but_the_formula_alone_lapses_once_free():
+    model = make_model("behaviour.motivation.lapse_rate=1.0")
+    clear_adoption(model)
+    volunteers = adopt_school(model, 0, practice=0.2)
+    required = adopt_school(model, 1, practice=0.2, origin=Origin.MANDATE)
+    model.teachers.motivation[:] = 1.0
+    motivation.lapse(model)
+    assert model.teachers.adopted[volunteers].all()
+    assert not model.teachers.adopted[required].any()
+
+
+def test_student_tutors_teach_their_teachers_the_practice():
+    practice = {}
+    for tutors in (False, True):
+        model = make_model(
+            "scenario.movement.coaches=0",
+            "behaviour.supervision.capacity=0",
+            "behaviour.practice.peer_rate=0.0",
+            "behaviour.practice.self_rate=0.0",
+            "behaviour.practice.decay=0.0",
+        )
+        clear_adoption(model)
+        teachers = adopt_school(model, 0, practice=0.2)
+        if tutors:
+            model.students.tutor_of[model.students.school == 0] = 1
+        coaching.teach_practice(model)
+        practice[tutors] = float(model.teachers.practice[teachers].mean())
+    assert practice[False] == pytest.approx(0.2) and practice[True] > 0.2
+
+
+def test_mandate_reporting_and_lost_shelter_push_supervisors_to_format_checking():
+    def drifted(setup) -> np.ndarray:
+        model = make_model(
+            "scenario=mandated",
+            "behaviour.supervision.drift_rate=1.0",
+            "behaviour.supervision.leeway=0.0",
+            "behaviour.supervision.reporting_drift=10.0",
+            "behaviour.supervision.load_per_supervisor=100000",
+        )
+        model.supervisors.stance[:] = Stance.MODEL_PRACTICE
+        setup(model)
+        supervision.measure_load(model)
+        supervision.drift_to_formats(model)
+        return model.supervisors.stance == Stance.ENFORCE
+
+    zone0 = lambda m: m.schools.zone == 0  # noqa: E731
+
+    def mandated(m):
+        m.schools.mandated[zone0(m)] = True
+
+    def lost_shelter(m):
+        adopt_school(m, int(np.flatnonzero(zone0(m))[0]), practice=0.9)
+        m.supervision.was_sheltered[zone0(m)] = True
+
+    assert not drifted(lambda m: None).any()
+    assert drifted(mandated)[0] and drifted(mandated).sum() == 1
+    assert drifted(lost_shelter)[0] and drifted(lost_shelter).sum() == 1
+
+
+# ---------------------------------------------------------------- openings from genuine work
+def test_authorities_open_a_pilot_only_after_seeing_genuine_work_sized_by_it():
+    for practice, opens in ((0.3, False), (0.9, True)):
+        model = make_model(
+            "scenario.openings=endogenous",
+            "behaviour.opportunities.visibility=1.0",
+            "behaviour.opportunities.pilot_per_genuine_school=3",
+        )
+        clear_adoption(model)
+        adopt_school(model, 0, practice=practice)
+        adopt_school(model, 1, practice=practice)
+        model.schools.demonstrations[:2] = 3
+        for _ in range(10):
+            opportunities.open_if_seen(model)
+        pilots = [p for p in model.programmes if p.mode == "invite"]
+        assert bool(pilots) == opens
+        if opens:
+            assert len(pilots) == 1 and pilots[0].target == 3 * 2  # two genuine schools
+
+
+def test_scripted_openings_keep_their_dates_and_nothing_opens_by_chance():
+    event = "scenario.events=[{year:1,kind:deputy_visit,coaches:0,pace:120,target:20}]"
+    for mode in ("scripted", "endogenous"):
+        model = make_model(
+            f"scenario.openings={mode}", "behaviour.opportunities.visibility=0.0", event
+        )
+        model.run(model.step_of_year(1) - 1)
+        assert not any(p.mode == "invite" for p in model.programmes)
+        model.step()
+        pilots = [p.target for p in model.programmes if p.mode == "invite"]
+        # Endogenous: the dated visit is not a date any more, and nobody sees anything.
+        assert pilots == ([20] if mode == "scripted" else [])
+
+
+def test_student_tutors_count_as_training_capacity():
+    loads = {}
+    for tutors in (False, True):
+        model = make_model("scenario.movement.coaches=1", "behaviour.supervision.capacity=0")
+        clear_adoption(model)
+        adopt_school(model, 0, practice=0.2)
+        if tutors:
+            model.students.tutor_of[model.students.school == 0] = 1
+        coaching.teach_practice(model)
+        loads[tutors] = coaching.coach_load(model)
+    assert loads[True] < loads[False]

@@ -25,6 +25,8 @@ from runs.snapshots import POPULATIONS, SnapshotPlan, Snapshotter, check_steps, 
 from sim.agents import Student, Teacher
 from sim.model import TutorialNetworkModel
 from sim.params import ConfigError
+from sim.practice import school_adopted
+from sim.rules import tutoring
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -192,10 +194,10 @@ def _array_tutoring(model: TutorialNetworkModel) -> None:
     s.demonstrations[:] = 0
     s.engagement[:] = 0.0
     conventional_lesson(model)
-    practising = model.school_adopted()
+    practising = school_adopted(model)
     if not practising.any():
         return
-    learners = model.students_of(practising)
+    learners = tutoring.students_of(model, practising)
     school = st.school[learners]
     n_schools, topics = s.zone.size, m.catalogue.topics
     supply = np.zeros((topics, n_schools), dtype=np.float32)
@@ -222,7 +224,7 @@ def _array_tutoring(model: TutorialNetworkModel) -> None:
     demand = np.bincount(cell, minlength=supply.size).reshape(supply.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(demand > 0, np.minimum(1.0, supply / demand), 0.0).ravel()
-    time = model.tutorial_time() / m.tutoring.time_share
+    time = tutoring.tutorial_time_share(model)
     pace = (m.tutoring.rate * school_fidelity(model) * time).astype(np.float32)
     w = m.tutoring.interest_weight
     interest = st.interest[tema, who].astype(np.float32) * np.float32(w / 255.0) + np.float32(1 - w)
@@ -231,7 +233,7 @@ def _array_tutoring(model: TutorialNetworkModel) -> None:
     mastery += gain * (1.0 - mastery)
     st.mastery[tema, who] = mastery
     s.engagement[:] = np.bincount(where, weights=gain, minlength=n_schools) / (
-        m.tutoring.rate * s.n_students
+        m.tutoring.rate * m.tutoring.time_share * s.n_students
     )
     demonstrate(model, who[mastery >= threshold])
 

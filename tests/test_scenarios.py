@@ -63,14 +63,21 @@ def test_surface_compliance_is_a_larger_share_under_mandate(voluntary, mandated)
     assert_greater(surface_share(mandated), surface_share(voluntary), 0.1)
 
 
-def test_test_and_punish_lowers_genuine_practice(mandated):
-    punished = runs("scenario=test_and_punish")
+def test_test_and_punish_lowers_genuine_practice():
+    """High stakes erode genuine practice where there is some to erode: a mandate alone grows
+    almost none (its teachers hold the formula), so the contrast is made where the movement goes
+    on beside the ministry's programme (hybrid), with and without high-stakes testing. No pilot
+    opens by chance in either (scripted openings), so the two differ by the testing alone."""
+    plain = runs("scenario=hybrid", "scenario.openings=scripted")
+    punished = runs(
+        "scenario=hybrid", "scenario.openings=scripted", "scenario.testing.pressure=1.0"
+    )
 
-    # Genuine practitioners averaged over the run: the mandate alone vs with high stakes.
+    # Genuine practitioners averaged over the run: the programme alone vs with high stakes.
     def mean_genuine(results):
         return np.array([r.steps.teachers_genuine.mean() for r in results])
 
-    assert_greater(mean_genuine(mandated), mean_genuine(punished), 5)
+    assert_greater(mean_genuine(plain), mean_genuine(punished), 5)
 
 
 def test_after_reversal_mandate_only_adoption_falls_further_than_movement_grown():

@@ -38,7 +38,7 @@ def punish_lowest(model: TutorialNetworkModel) -> None:
     s.punished[:] = False
     if testing.pressure <= 0:
         return
-    n = round(testing.punish_share * s.zone.size)
+    n = round(testing.punish_share * s.count)
     s.punished[np.argsort(model.school_score, kind="stable")[:n]] = True
 
 

@@ -8,30 +8,59 @@ when demand exceeds it, each teacher is visited with probability capacity / dema
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.kinds import Origin, Stance
-from sim.rules.mandate import cascade_depth, handoff_retention
+from sim.rules.mandate import cascade_quality, mandate_reaches_schools
+from sim.rules.opportunities import ministry_paid_coaches
+from sim.rules.tutoring import student_tutors_per_school, tutorial_time_share
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
+    from sim.params import PracticeParams
+
+
+@dataclass
+class Coaching:
+    """Coaching's own parameters and state: how loaded the coaches were this month."""
+
+    pars: PracticeParams
+    load: float = 0.0  # adopters to accompany per coaching visit available this month
+
+
+def setup(model: TutorialNetworkModel) -> Coaching:
+    return Coaching(pars=model.params.behaviour.practice)
+
+
+def coach_load(model: TutorialNetworkModel) -> float:
+    """Adopters to accompany per coaching visit available this month."""
+    return model.coaching.load
 
 
 def teach_practice(model: TutorialNetworkModel) -> None:
     t = model.teachers
-    p = model.params.behaviour.practice
+    p = model.coaching.pars
     gain = np.zeros(t.school.size, dtype=np.float32)
-    capacity = zone_supervisor_visits(model, gain)
+    capacity = zone_supervisor_visits(model, gain) + zone_node_visits(model, gain)
     for eligible, visits, quality in coach_pools(model):
         capacity += visits
         gain[visit(model, eligible, visits)] += p.coach_rate * quality
-    # Coach load: adopters to accompany per coaching visit available this month.
-    demand = int(t.adopted.sum())
-    model.coach_load = demand / capacity if capacity else (np.inf if demand else 0.0)
     adopted = t.adopted
-    tutorial_time = model.tutorial_time()[t.school] / model.params.behaviour.tutoring.time_share
+    # Student tutors tutor adults too (000 l.41, l.113): the more of a school's students tutor,
+    # the more its teachers learn the practice from them.
+    from_students = adopted * p.student_rate * student_tutor_share(model)[t.school]
+    gain += from_students
+    # Coach load: adopters to accompany per coaching visit available this month, counting what
+    # student tutors teach as the coach visits it equals: the movement's training capacity grows
+    # with its student tutors.
+    demand = int(t.adopted.sum())
+    if p.coach_rate > 0:
+        capacity += float(from_students.sum()) / p.coach_rate
+    model.coaching.load = demand / capacity if capacity else (np.inf if demand else 0.0)
+    tutorial_time = tutorial_time_share(model)[t.school]
     gain += adopted * p.peer_rate * model.exposure
     gain += adopted * p.self_rate * t.motivation * tutorial_time
     loss = p.decay * t.practice * np.where(adopted, 1.0 - t.motivation, 1.0)
@@ -39,22 +68,26 @@ def teach_practice(model: TutorialNetworkModel) -> None:
     np.clip(t.practice, 0.0, 1.0, out=t.practice)
 
 
+def student_tutor_share(model: TutorialNetworkModel) -> np.ndarray:
+    """Per school: the share of its students who tutor a tema."""
+    return student_tutors_per_school(model) / model.schools.n_students
+
+
 def coach_pools(model: TutorialNetworkModel) -> list[tuple[np.ndarray, int, float]]:
     """(teachers eligible, visits available this step, quality of a visit) per coach pool."""
     t = model.teachers
     pools = []
     mv = model.params.scenario.movement
-    movement_coaches = (mv.coaches if model.movement_active else 0) + model.ministry_coaches
+    movement_coaches = (mv.coaches if model.movement_active else 0) + ministry_paid_coaches(model)
     if movement_coaches:
         volunteers = np.flatnonzero(t.adopted & (t.origin == Origin.VOLUNTARY))
         pools.append((volunteers, movement_coaches * mv.coach_capacity, 1.0))
     # The ministry's coaches serve mandated schools: until the mandate has reached one, they
     # are not yet part of anyone's coaching.
-    if model.mandate_reaches_schools:
+    if mandate_reaches_schools(model):
         m = model.params.scenario.mandate
         required = np.flatnonzero(t.adopted & (t.origin == Origin.MANDATE))
-        quality = handoff_retention(model) ** cascade_depth(model)
-        pools.append((required, m.coaches * m.coach_capacity, quality))
+        pools.append((required, m.coaches * m.coach_capacity, cascade_quality(model)))
     return pools
 
 
@@ -67,14 +100,35 @@ def visit(model: TutorialNetworkModel, eligible: np.ndarray, visits: int) -> np.
 
 def zone_supervisor_visits(model: TutorialNetworkModel, gain: np.ndarray) -> int:
     """Supervisors who model the practice coach the adopters of their own zone; returns visits."""
-    t = model.teachers
     sup = model.supervisors
+    capacity = np.where(sup.stance == Stance.MODEL_PRACTICE, sup.capacity, 0)
+    return zone_visits(model, gain, capacity, 1.0)
+
+
+def zone_node_visits(model: TutorialNetworkModel, gain: np.ndarray) -> int:
+    """In the `nodes` design, each zone's collegial node tutors the adopters of its zone in the
+    practice, from the month the mandate reaches one of the zone's schools (000 l.53: tutorial
+    relationships within and throughout the nodes, modelled from the central node to the
+    classroom). A visit keeps what one hand-off keeps. Returns visits."""
+    m = model.params.scenario.mandate
+    if m.coaching != "nodes" or not mandate_reaches_schools(model):
+        return 0
+    s = model.schools
+    reached = np.bincount(s.zone, weights=s.mandated, minlength=model.n_zones) > 0
+    return zone_visits(model, gain, np.where(reached, m.node_capacity, 0), m.node_retention)
+
+
+def zone_visits(
+    model: TutorialNetworkModel, gain: np.ndarray, capacity: np.ndarray, quality: float
+) -> int:
+    """Visits to the adopters of each zone, up to the zone's capacity; returns visits offered
+    where someone needs them."""
+    t = model.teachers
     zone = model.schools.zone[t.school]
     adopted = np.flatnonzero(t.adopted)
     demand = np.bincount(zone[adopted], minlength=model.n_zones)
-    capacity = np.where(sup.stance == Stance.MODEL_PRACTICE, sup.capacity, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_zone = np.where(demand > 0, np.minimum(1.0, capacity / demand), 0.0)
     visited = adopted[model.rng.random(adopted.size) < p_zone[zone[adopted]]]
-    gain[visited] += model.params.behaviour.practice.coach_rate
+    gain[visited] += model.coaching.pars.coach_rate * quality
     return int(capacity[demand > 0].sum())

@@ -13,9 +13,28 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import Origin, Stance
+from sim.practice import genuineness
+from sim.rules.adoption import enrol
+from sim.rules.mandate import mandate_in_force
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
+
+
+def mobilizing_structures(model: TutorialNetworkModel) -> bool:
+    """Whether someone organizes visits, interchanges and demonstrations: the movement, or
+    the ministry's collegial nodes while they are supported."""
+    nodes = model.params.scenario.mandate.coaching == "nodes" and mandate_in_force(model)
+    return model.movement_active or nodes
+
+
+def genuine_demonstrations_per_zone(model: TutorialNetworkModel) -> np.ndarray:
+    """Schools that held a public demonstration this month, per zone, each weighted by the
+    share of its adopters in genuine practice: a demonstration of the formula without the
+    practice shows nothing worth joining or being won over by (004 l.37)."""
+    s = model.schools
+    shown = (s.demonstrations > 0) * genuineness(model)
+    return np.bincount(s.zone, weights=shown, minlength=model.n_zones)
 
 
 def supervisor_openness(model: TutorialNetworkModel) -> np.ndarray:
@@ -36,9 +55,7 @@ def joining_hazard(model: TutorialNetworkModel) -> np.ndarray:
     d = model.params.behaviour.diffusion
     t = model.teachers
     outreach = d.spontaneous if model.movement_active else 0.0
-    demonstrating = np.bincount(
-        model.schools.zone, weights=model.schools.demonstrations > 0, minlength=model.n_zones
-    )
+    demonstrating = genuine_demonstrations_per_zone(model)
     hazard = (
         outreach
         + d.imitation * model.exposure
@@ -47,7 +64,7 @@ def joining_hazard(model: TutorialNetworkModel) -> np.ndarray:
     hazard *= supervisor_openness(model)[t.school]
     # Visits, interchanges and demonstrations to outsiders are organized by the movement or, in
     # PEMLE-like programmes, by the ministry's collegial nodes; without them little spreads.
-    if not model.mobilizing_structures:
+    if not mobilizing_structures(model):
         hazard *= d.unorganized
     if d.motivation_gate:
         hazard *= t.motivation
@@ -60,4 +77,4 @@ def recruit_volunteers(model: TutorialNetworkModel) -> None:
     candidates = np.flatnonzero(~t.adopted)
     p_join = -np.expm1(-joining_hazard(model)[candidates])
     joiners = candidates[model.rng.random(candidates.size) < p_join]
-    model.enrol(joiners, Origin.VOLUNTARY, model.params.behaviour.practice.join_voluntary)
+    enrol(model, joiners, Origin.VOLUNTARY, model.params.behaviour.practice.join_voluntary)

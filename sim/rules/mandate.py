@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.kinds import Origin
+from sim.practice import school_adopted, training_quality
+from sim.rules.adoption import enrol
+from sim.rules.reversal import withdrawn
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -57,6 +60,23 @@ def mandate_programme(model: TutorialNetworkModel) -> Programme | None:
     )
 
 
+def mandate_in_force(model: TutorialNetworkModel) -> bool:
+    return not withdrawn(model) and any(p.active and p.mode == "mandate" for p in model.programmes)
+
+
+def mandate_reaches_schools(model: TutorialNetworkModel) -> bool:
+    """A mandate in force that has required at least one school: its training cascade and
+    its coaches are at work (a mandate of pace zero never gets there)."""
+    return mandate_in_force(model) and bool(model.schools.mandated.any())
+
+
+def required_teachers(model: TutorialNetworkModel) -> np.ndarray:
+    """Teachers a mandate in force holds to the practice, at least on paper."""
+    if not mandate_in_force(model):
+        return np.zeros(model.teachers.school.size, dtype=bool)
+    return model.schools.mandated[model.teachers.school]
+
+
 def roll_out(model: TutorialNetworkModel) -> None:
     """Enrol the schools each programme reaches this step, then hold required teachers to it."""
     for prog in model.programmes:
@@ -86,7 +106,7 @@ def next_lowest_performing(model: TutorialNetworkModel, n: int) -> np.ndarray:
 def near_movement(model: TutorialNetworkModel, n: int) -> np.ndarray:
     """Schools not yet in the practice, in the zones where the movement has most schools."""
     s = model.schools
-    adopted = model.school_adopted()
+    adopted = school_adopted(model)
     per_zone = np.bincount(s.zone, weights=adopted, minlength=model.n_zones)
     candidates = np.flatnonzero(~adopted & ~s.mandated)
     # Ties broken at random through a seeded jitter smaller than one school.
@@ -99,17 +119,17 @@ def invite(model: TutorialNetworkModel, schools: np.ndarray) -> None:
     t = model.teachers
     at = np.flatnonzero(np.isin(t.school, schools) & ~t.adopted)
     willing = at[t.motivation[at] >= model.params.behaviour.motivation.lapse_threshold]
-    model.enrol(willing, Origin.VOLUNTARY, model.params.behaviour.practice.join_voluntary)
+    enrol(model, willing, Origin.VOLUNTARY, model.params.behaviour.practice.join_voluntary)
 
 
 def require_adoption(model: TutorialNetworkModel) -> None:
     """While a mandate is in force, every teacher of a mandated school adopts, on paper at least."""
-    if not model.mandate_in_force:
+    if not mandate_in_force(model):
         return
     t = model.teachers
     required = model.schools.mandated[t.school] & ~t.adopted
     if required.any():
-        model.enrol(np.flatnonzero(required), Origin.MANDATE, training_dose(model))
+        enrol(model, np.flatnonzero(required), Origin.MANDATE, training_dose(model))
 
 
 def cascade_depth(model: TutorialNetworkModel) -> int:
@@ -127,8 +147,11 @@ def handoff_retention(model: TutorialNetworkModel) -> float:
     return m.node_retention if m.coaching == "nodes" else m.retention
 
 
+def cascade_quality(model: TutorialNetworkModel) -> float:
+    """Share of the practice the cascade delivers to a required teacher and its coaches."""
+    return training_quality(handoff_retention(model), cascade_depth(model))
+
+
 def training_dose(model: TutorialNetworkModel) -> float:
     """Practice a required teacher gets from training: a volunteer's, diluted per hand-off."""
-    return model.params.behaviour.practice.join_voluntary * handoff_retention(
-        model
-    ) ** cascade_depth(model)
+    return model.params.behaviour.practice.join_voluntary * cascade_quality(model)

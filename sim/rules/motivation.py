@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.kinds import Stance
-from sim.metrics import genuine_teachers
+from sim.kinds import Origin, Stance
+from sim.practice import adopters_per_school, genuine_teachers
+from sim.rules.mandate import required_teachers
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -27,15 +28,14 @@ def control(model: TutorialNetworkModel) -> np.ndarray:
     sup = model.supervisors
     zone = model.schools.zone[t.school]
     enforcing = (sup.stance[zone] == Stance.ENFORCE) * (1.0 - sup.leeway[zone])
-    mandated = model.params.scenario.mandate.control * model.required_teachers()
+    mandated = model.params.scenario.mandate.control * required_teachers(model)
     return np.maximum(enforcing, mandated) * ~model.schools.sheltered[t.school]
 
 
 def opposition(model: TutorialNetworkModel) -> np.ndarray:
     """Share of a teacher's colleagues at school who have not adopted."""
     t = model.teachers
-    n = model.schools.zone.size
-    adopters = np.bincount(t.school, weights=t.adopted, minlength=n)[t.school] - t.adopted
+    adopters = adopters_per_school(model)[t.school] - t.adopted
     colleagues = model.schools.n_teachers[t.school] - 1
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(colleagues > 0, 1.0 - adopters / colleagues, 0.0)
@@ -65,8 +65,10 @@ def lapse(model: TutorialNetworkModel) -> None:
     p = model.params.behaviour.motivation
     t = model.teachers
     demotivated = t.motivation < p.lapse_threshold
-    on_paper_only = ~genuine_teachers(model)
+    # Only the required ever had nothing but the formula: a volunteer below the threshold chose
+    # the practice and is still learning it, so it lapses only when its motivation runs out.
+    on_paper_only = ~genuine_teachers(model) & (t.origin == Origin.MANDATE)
     at_risk = np.flatnonzero(t.adopted & (demotivated | on_paper_only))
-    at_risk = at_risk[~model.required_teachers()[at_risk]]
+    at_risk = at_risk[~required_teachers(model)[at_risk]]
     drop = at_risk[model.rng.random(at_risk.size) < p.lapse_rate]
     t.adopted[drop] = False

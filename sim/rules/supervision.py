@@ -8,17 +8,33 @@ dissolves resistance better than talking or imposing (000, design features).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.kinds import Stance
+from sim.practice import school_adopted
+from sim.rules.diffusion import genuine_demonstrations_per_zone
+from sim.rules.mandate import mandate_in_force, required_teachers
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
 
+@dataclass
+class Supervision:
+    """Supervision's own state: the schools that have had pilot status at some time."""
+
+    was_sheltered: np.ndarray  # bool per school
+
+
+def setup(model: TutorialNetworkModel) -> Supervision:
+    return Supervision(was_sheltered=model.schools.sheltered.copy())
+
+
 def update_supervision(model: TutorialNetworkModel) -> None:
+    model.supervision.was_sheltered |= model.schools.sheltered
     measure_load(model)
     drift_to_formats(model)
     win_over(model)
@@ -33,11 +49,32 @@ def measure_load(model: TutorialNetworkModel) -> None:
     model.supervisors.load[:] = followed / p.load_per_supervisor
 
 
+def reporting_pressure(model: TutorialNetworkModel) -> np.ndarray:
+    """Per zone: the reporting a mandate asks of the supervisor (its paperwork times the share of
+    the zone's schools it requires without shelter) plus the share of the zone's adopting schools
+    that have lost the pilot status that sheltered them; both put the supervisor under the
+    ordinary rules of accountability (brief, "The risk")."""
+    s = model.schools
+    count = np.maximum(np.bincount(s.zone, minlength=model.n_zones), 1)
+    required = s.mandated & ~s.sheltered if mandate_in_force(model) else np.zeros_like(s.mandated)
+    reporting = model.params.scenario.mandate.paperwork * np.bincount(
+        s.zone, weights=required, minlength=model.n_zones
+    )
+    adopting = school_adopted(model)
+    lost = np.bincount(
+        s.zone,
+        weights=adopting & model.supervision.was_sheltered & ~s.sheltered,
+        minlength=model.n_zones,
+    )
+    return (reporting + lost) / count
+
+
 def drift_to_formats(model: TutorialNetworkModel) -> None:
     p = model.params.behaviour.supervision
     sup = model.supervisors
     overload = np.maximum(sup.load - 1.0, 0.0)
-    p_drift = p.drift_rate * overload * (1.0 - sup.leeway)
+    pressure = overload + p.reporting_drift * reporting_pressure(model)
+    p_drift = p.drift_rate * pressure * (1.0 - sup.leeway)
     drift = (sup.stance != Stance.ENFORCE) & (model.rng.random(sup.stance.size) < p_drift)
     sup.stance[drift] = Stance.ENFORCE
 
@@ -45,9 +82,7 @@ def drift_to_formats(model: TutorialNetworkModel) -> None:
 def win_over(model: TutorialNetworkModel) -> None:
     p = model.params.behaviour.supervision
     sup = model.supervisors
-    demonstrating = np.bincount(
-        model.schools.zone, weights=model.schools.demonstrations > 0, minlength=model.n_zones
-    )
+    demonstrating = genuine_demonstrations_per_zone(model)
     p_convert = -np.expm1(-p.conversion_rate * demonstrating)
     # An overloaded supervisor has no time to visit demonstrations.
     convert = (sup.stance == Stance.ENFORCE) & (sup.load <= 1.0)
@@ -63,5 +98,5 @@ def assign_paperwork(model: TutorialNetworkModel) -> None:
     enforcing = model.supervisors.stance[model.schools.zone[t.school]] == Stance.ENFORCE
     load = np.full(t.school.size, m.base_admin_load, dtype=np.float32)
     load += m.supervision.paperwork_load * (enforcing & ~sheltered)
-    load += model.params.scenario.mandate.paperwork * (model.required_teachers() & ~sheltered)
+    load += model.params.scenario.mandate.paperwork * (required_teachers(model) & ~sheltered)
     np.clip(load, 0.0, 1.0, out=t.admin_load)

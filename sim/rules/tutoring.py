@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from sim.practice import adopters_per_school, per_school, school_adopted
+
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
@@ -24,10 +26,10 @@ def tutor_students(model: TutorialNetworkModel) -> None:
     s.demonstrations[:] = 0
     s.engagement[:] = 0.0
     conventional_lesson(model)
-    practising = model.school_adopted()
+    practising = school_adopted(model)
     if not practising.any():
         return
-    learners = model.students_of(practising)
+    learners = students_of(model, practising)
     school = model.students.school[learners]
     teacher_slots, student_tutors = tutor_supply(model, learners, school)
     supply = (
@@ -35,6 +37,28 @@ def tutor_students(model: TutorialNetworkModel) -> None:
     )
     choose_temas(model, learners, school, offered=supply > 0)
     inquire(model, learners, school, supply)
+
+
+def students_of(model: TutorialNetworkModel, schools: np.ndarray) -> np.ndarray:
+    """The students of the schools selected by a boolean mask."""
+    return np.flatnonzero(np.repeat(schools, model.schools.n_students))
+
+
+def tutorial_time_share(model: TutorialNetworkModel) -> np.ndarray:
+    """Per school: share of school time in tutorial relations, less what test preparation takes
+    and what paperwork leaves. Paperwork is done in school time: what it leaves is at most the
+    tutorial share (assumption; a school's teachers carry the same administrative load)."""
+    m = model.params.behaviour.tutoring
+    prep = model.params.scenario.testing.prep_share
+    s = model.schools
+    admin = per_school(model, model.teachers.admin_load) / np.maximum(s.n_teachers, 1)
+    return np.minimum(m.time_share, 1.0 - admin) * (1.0 - prep * s.punished)
+
+
+def student_tutors_per_school(model: TutorialNetworkModel) -> np.ndarray:
+    """Students who have demonstrated at least one tema and so tutor it, per school."""
+    s = model.schools
+    return np.add.reduceat(model.students.tutor_of != 0, s.student_start, dtype=np.int64)
 
 
 def conventional_lesson(model: TutorialNetworkModel) -> None:
@@ -51,7 +75,7 @@ def tutor_supply(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per [tema, school]: tutee slots offered by adopted teachers, and student tutors."""
     m = model.params.behaviour
-    topics, n_schools = m.catalogue.topics, model.schools.zone.size
+    topics, n_schools = m.catalogue.topics, model.schools.count
     t = model.teachers
     adopters = np.flatnonzero(t.adopted)
     teacher_slots = np.zeros((topics, n_schools), dtype=np.float32)
@@ -73,12 +97,20 @@ def choose_temas(
     _choose(learners, school, st.tema, st.mastery, st.interest, offered, threshold)
 
 
-def school_fidelity(model: TutorialNetworkModel) -> np.ndarray:
-    """Mean practice mastery of a school's adopted teachers: the formula vs the practice."""
+def whole_practice(model: TutorialNetworkModel) -> np.ndarray:
+    """Per teacher: how much of the practice works as a whole. Its parts (the choice, the inquiry
+    guided by a tutor, the demonstration, the tutoring) each work as far as the teacher masters
+    the practice, and the learning needs all of them: the formula without the understanding does
+    not teach (004), so the parts multiply."""
     t = model.teachers
-    n = model.schools.zone.size
-    adopters = np.bincount(t.school, weights=t.adopted, minlength=n)
-    practice = np.bincount(t.school, weights=t.practice * t.adopted, minlength=n)
+    return t.practice ** np.float32(model.params.behaviour.tutoring.practice_parts)
+
+
+def school_fidelity(model: TutorialNetworkModel) -> np.ndarray:
+    """Mean whole practice of a school's adopted teachers: the formula vs the practice."""
+    t = model.teachers
+    adopters = adopters_per_school(model)
+    practice = per_school(model, whole_practice(model) * t.adopted)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(adopters > 0, practice / adopters, 0.0)
 
@@ -93,7 +125,7 @@ def inquire(
     _count_demand(learners, school, st.tema, demand)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(demand > 0, np.minimum(1.0, supply / demand), 0.0)
-    time = model.tutorial_time() / m.tutoring.time_share
+    time = tutorial_time_share(model)
     pace = (m.tutoring.rate * school_fidelity(model) * time).astype(np.float32)
     # Pace times the share of a free tutor a learner gets, per [tema, school].
     pace_with_tutor = pace[None, :] * ratio.astype(np.float32)
@@ -101,13 +133,14 @@ def inquire(
     w = m.tutoring.interest_weight
     speed = np.arange(256, dtype=np.float32) * np.float32(w / 255.0) + np.float32(1 - w)
     threshold = np.float32(m.catalogue.demonstration_threshold)
-    gained = np.zeros(s.zone.size)
+    gained = np.zeros(s.count)
     demonstrates = np.zeros(learners.size, dtype=np.bool_)
     _inquire(
         learners, school, st.tema, st.mastery, st.interest, pace_with_tutor, speed, threshold,
         gained, demonstrates,
     )  # fmt: skip
-    s.engagement[:] = gained / (m.tutoring.rate * s.n_students)
+    # Engagement: the month's gain against what fully faithful tutoring gives in the usual time.
+    s.engagement[:] = gained / (m.tutoring.rate * m.tutoring.time_share * s.n_students)
     demonstrate(model, learners[demonstrates])
 
 
@@ -115,7 +148,7 @@ def demonstrate(model: TutorialNetworkModel, who: np.ndarray) -> None:
     """Public demonstration: the learner becomes a tutor of the tema and is free to choose anew."""
     st = model.students
     st.tutor_of[who] |= np.left_shift(np.uint8(1), st.tema[who].astype(np.uint8))
-    model.schools.demonstrations[:] = np.bincount(st.school[who], minlength=model.schools.zone.size)
+    model.schools.demonstrations[:] = np.bincount(st.school[who], minlength=model.schools.count)
     st.tema[who] = -1
 
 

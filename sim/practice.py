@@ -1,0 +1,61 @@
+"""What the rules share about the practice: who practises it for real, how much of it a
+training cascade delivers, and how many adopters each school has (brief; 004)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import TutorialNetworkModel
+
+
+def is_genuine(adopted, practice, threshold: float):
+    """Adopted and practising it for real: practice mastery at or above the threshold. Works on
+    one teacher's values and on whole arrays alike."""
+    return adopted & (practice >= threshold)
+
+
+def genuine_teachers(model: TutorialNetworkModel) -> np.ndarray:
+    """Every teacher: in genuine practice or not."""
+    t = model.teachers
+    return is_genuine(t.adopted, t.practice, model.params.behaviour.practice.genuine_threshold)
+
+
+def training_quality(retention: float, depth: int) -> float:
+    """Share of the practice that reaches the end of a cascade of `depth` hand-offs."""
+    return retention**depth
+
+
+def per_school(model: TutorialNetworkModel, weights: np.ndarray) -> np.ndarray:
+    """Sum of a per-teacher quantity over each school's teachers."""
+    return np.bincount(model.teachers.school, weights=weights, minlength=model.schools.count)
+
+
+def adopters_per_school(model: TutorialNetworkModel) -> np.ndarray:
+    """Teachers who have adopted the practice (for real or on paper), per school."""
+    return per_school(model, model.teachers.adopted)
+
+
+def genuineness(model: TutorialNetworkModel) -> np.ndarray:
+    """Per school: the share of its adopters in genuine practice (0 where nobody adopted). What a
+    school shows in its demonstrations is worth as much as it practises for real."""
+    adopters = adopters_per_school(model)
+    genuine = per_school(model, genuine_teachers(model))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(adopters > 0, genuine / adopters, 0.0)
+
+
+def genuine_schools(model: TutorialNetworkModel) -> np.ndarray:
+    """Schools in genuine practice, judged among their adopters: at least one genuine teacher
+    and at least `school_genuine_share` of the adopters. A school where one teacher of three
+    practises for real and the others have not joined is a genuine school still growing."""
+    adopters = adopters_per_school(model)
+    genuine = per_school(model, genuine_teachers(model))
+    return (genuine > 0) & (genuine >= model.params.behaviour.school_genuine_share * adopters)
+
+
+def school_adopted(model: TutorialNetworkModel) -> np.ndarray:
+    """Schools where at least one teacher has adopted the practice."""
+    return adopters_per_school(model) > 0
