@@ -3,8 +3,9 @@
 On the selected system (default: the small embedded `seminar` system) it runs each scenario of
 `compare` (default: voluntary and mandated) with `replicates` seeds, prints a comparison table
 with 95% confidence intervals, and writes into Hydra's output folder, beside the resolved config:
-`steps.parquet` (one row per run and step), `summary.parquet` (one row per run) and
-`adoption.png`. An explicit `scenario=NAME` runs that scenario alone.
+`steps.parquet` (one row per run and step), `summary.parquet` (one row per run),
+`comparison.parquet` (the table, long: outcome, scenario, mean, lo, hi, n) and `adoption.png`.
+An explicit `scenario=NAME` runs that scenario alone.
 """
 
 from __future__ import annotations
@@ -19,13 +20,9 @@ from omegaconf import DictConfig
 
 from experiments.plan import check as check_experiment
 from experiments.plan import is_experiment
+from runs import table
 from runs.config import CONFIG_DIR, compose_config, load_params, params_from_config
-from runs.driver import (
-    comparison_table,
-    plot_adoption,
-    replicate_seeds,
-    run_scenarios,
-)
+from runs.driver import plot_adoption, replicate_seeds, run_scenarios
 from runs.snapshots import SnapshotPlan, check_steps
 from runs.storage import write_parquet_atomic
 from sim.params import ConfigError
@@ -73,14 +70,13 @@ def main_job(cfg: DictConfig) -> None:
         )
     write_parquet_atomic(steps, out / "steps.parquet")
     write_parquet_atomic(summary, out / "summary.parquet")
+    comparison = table.comparison(summary)
+    write_parquet_atomic(comparison, out / "comparison.parquet")
     if cfg.output.plot:
         plot_adoption(steps, out / "adoption.png")
     years = next(iter(scenarios.values())).years
-    print(
-        f"{cfg.system.name} system, {years:g} years, {len(seeds)} replicates "
-        f"(mean ± 95% CI half-width)"
-    )
-    print(comparison_table(summary).to_string())
+    title = f"{cfg.system.name} system, {years:g} years, {len(seeds)} replicates"
+    print(table.render(comparison, summary, title, months=n_steps))
     print(f"results: {out}")
 
 
