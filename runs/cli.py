@@ -23,6 +23,7 @@ from experiments.plan import is_experiment
 from runs import table
 from runs.config import CONFIG_DIR, compose_config, load_params, params_from_config
 from runs.driver import plot_adoption, replicate_seeds, run_scenarios
+from runs.help import register as register_help
 from runs.snapshots import SnapshotPlan, check_steps
 from runs.storage import write_parquet_atomic
 from sim.params import ConfigError
@@ -112,6 +113,7 @@ def validate(argv: list[str]) -> None:
 
 def main() -> None:
     validate(sys.argv[1:])
+    register_help()
     app()
 
 
