@@ -30,12 +30,12 @@ print(params.scenario.name, len(result.steps), result.summary["n_schools"])
 """
 
 
-def run(cmd: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
+def run(cwd: Path, *cmd: str, **env: str) -> subprocess.CompletedProcess:
     # No inherited virtual environment, and bytecode cached as on a user's machine.
     drop = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
     clean = {k: v for k, v in os.environ.items() if k not in drop}
     proc = subprocess.run(
-        cmd, cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=240
+        list(cmd), cwd=cwd, env={**clean, **env}, capture_output=True, text=True, timeout=240
     )
     assert proc.returncode == 0, f"{' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}"
     return proc
@@ -46,20 +46,22 @@ def installed(tmp_path_factory) -> Path:
     """A fresh virtual environment with the wheel installed in it (pinned to uv.lock's
     versions, so that uv installs from its cache); returns its bin/ folder."""
     tmp = tmp_path_factory.mktemp("package")
-    run([*UV, "build", "--quiet", "--wheel", "--out-dir", str(tmp / "dist"), str(ROOT)], tmp)
+    run(tmp, *UV, "build", "--quiet", "--wheel", "--out-dir", str(tmp / "dist"), str(ROOT))
     wheel = next((tmp / "dist").glob("redes-*.whl"))
     pins = tmp / "pins.txt"
     run(
-        [*UV, "export", "--quiet", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes"]
-        + ["--project", str(ROOT), "--output-file", str(pins)],
         tmp,
+        *UV,
+        *("export", "--quiet", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes"),
+        *("--project", str(ROOT), "--output-file", str(pins)),
     )
     venv = tmp / "venv"
-    run([*UV, "venv", "--quiet", "--python", sys.executable, str(venv)], tmp)
+    run(tmp, *UV, "venv", "--quiet", "--python", sys.executable, str(venv))
     run(
-        [*UV, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python")]
-        + ["--constraints", str(pins), str(wheel)],
         tmp,
+        *UV,
+        *("pip", "install", "--quiet", "--python", str(venv / "bin" / "python")),
+        *("--constraints", str(pins), str(wheel)),
         UV_NO_CONFIG="1",
         UV_COMPILE_BYTECODE="0",
     )
@@ -67,13 +69,11 @@ def installed(tmp_path_factory) -> Path:
 
 
 def test_installed_console_script_runs_the_main_job_and_helps(installed, tmp_path):
-    proc = run([str(installed / "redes"), "--help"], tmp_path)
+    proc = run(tmp_path, str(installed / "redes"), "--help")
     assert "test_and_punish" in proc.stdout and "_base" not in proc.stdout
     out = tmp_path / "out"
     proc = run(
-        [str(installed / "redes"), "years=1", "replicates=1", "output.plot=false"]
-        + [f"hydra.run.dir={out}"],
-        tmp_path,
+        tmp_path, str(installed / "redes"), "years=1", "replicates=1", f"hydra.run.dir={out}"
     )
     assert "genuine schools" in proc.stdout
     table = pd.read_parquet(out / "comparison.parquet")
@@ -82,7 +82,6 @@ def test_installed_console_script_runs_the_main_job_and_helps(installed, tmp_pat
 
 
 def test_installed_package_runs_a_scenario_from_python(installed, tmp_path):
-    proc = run([str(installed / "python"), "-c", SCENARIO], tmp_path)
+    proc = run(tmp_path, str(installed / "python"), "-c", SCENARIO)
     name, rows, schools = proc.stdout.split()
     assert name == "hybrid" and int(rows) == 13 and int(schools) > 0
-
