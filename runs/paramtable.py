@@ -9,7 +9,7 @@ from omegaconf import OmegaConf
 from runs.config import compose_config
 from sim.params import describe
 
-SECTIONS = ("model.", "scenario.", "years")
+SECTIONS = ("behaviour.", "scenario.", "years")
 
 
 def _value(cfg: dict[str, Any], key: str) -> Any:
