@@ -88,7 +88,7 @@ def test_same_runs_on_a_local_ray_instance_with_two_workers(two_workers, tmp_pat
         "hydra/launcher=ray_local",
         "hydra.launcher.ray.init.num_cpus=2",
     )
-    log = "".join(p.read_text() for p in (tmp_path / "ray").glob("*/__main__.log"))
+    log = "".join(p.read_text() for p in (tmp_path / "ray").glob("*/*.log"))
     assert "cell " in log  # the jobs ran (on Ray's workers) and logged their cells
     pd.testing.assert_frame_equal(runs_of(two_workers), runs_of(tmp_path / "ray"))
 
