@@ -11,6 +11,7 @@ An explicit `scenario=NAME` runs that scenario alone.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -112,6 +113,9 @@ def validate(argv: list[str]) -> None:
 
 
 def main() -> None:
+    # Ray's workers run this interpreter in the environment uv has built; by default, under
+    # `uv run`, Ray would rebuild that environment for every worker in a copy of the checkout.
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     validate(sys.argv[1:])
     register_help()
     app()
