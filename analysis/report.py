@@ -74,6 +74,16 @@ def ci_text(v: Any) -> str:
     return str(v)
 
 
+def _by_cell(comp: pd.DataFrame) -> pd.DataFrame:
+    """The long comparison as shown: one row per cell, its runs, a (mean, lo, hi) per outcome."""
+    cells = list(dict.fromkeys(comp["cell"]))
+    shown = pd.DataFrame({"cell": cells, "n": comp.groupby("cell")["n"].max()[cells].to_numpy()})
+    for col, rows in comp.groupby("outcome", sort=False):
+        ci = {r.cell: (r.mean, r.lo, r.hi) for r in rows.itertuples()}
+        shown[stats.OUTCOMES[col]] = [ci.get(c, (math.nan,) * 3) for c in cells]
+    return shown
+
+
 def section(sid: str, title: str, body: str) -> str:
     return f'<section id="{sid}"><h2>{escape(title)}</h2>{body}</section>'
 
@@ -109,7 +119,7 @@ def build(results: Results, out_dir: Path | None = None) -> Path:
                 "bootstrap: it stays inside each outcome's range, counts ≥ 0 and shares in "
                 "[0, 1]); final values unless said otherwise."
             )
-            + html_table(comp, ci_text),
+            + html_table(_by_cell(comp), ci_text),
         )
     )
 

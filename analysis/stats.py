@@ -29,8 +29,8 @@ OUTCOMES = {
         "final_schools_genuine",
         "final_schools_surface",
         "final_share_genuine_of_adopted",
-        "final_mastery_mean",
-        "final_share_good_excellent",
+        "year_end_mastery_mean",
+        "year_end_share_good_excellent",
         "final_motivation_mean",
         "mean_bureaucratization_index",
         "survival_all",
@@ -40,7 +40,7 @@ OUTCOMES = {
 EFFECT_OUTCOMES = (
     "final_schools_genuine",
     "final_schools_surface",
-    "final_mastery_mean",
+    "year_end_mastery_mean",
     "mean_bureaucratization_index",
 )
 
@@ -129,17 +129,16 @@ def cells(summary: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 
 
 def comparison(summary: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """Per cell: n and, for each outcome, mean with its 95% CI."""
+    """Long and numeric, one row per cell and outcome: cell (its label), outcome (the summary
+    column), mean, lo, hi (95% CI) and n (replicates with a value)."""
     rows = []
     for cell in cells(summary, keys).itertuples():
         group = summary[summary["cell"] == cell.cell]
-        row: dict[str, Any] = {"cell": cell.label, "n": len(group)}
-        for col, name in OUTCOMES.items():
+        for col in OUTCOMES:
             if col in group and group[col].notna().any():
-                m, lo, hi, _ = bootstrap_ci(group[col])
-                row[name] = (m, lo, hi)
-        rows.append(row)
-    return pd.DataFrame(rows)
+                m, lo, hi, n = bootstrap_ci(group[col])
+                rows.append([cell.label, col, m, lo, hi, n])
+    return pd.DataFrame(rows, columns=["cell", "outcome", "mean", "lo", "hi", "n"])
 
 
 def reference_cell(

@@ -3,13 +3,15 @@
 On the selected system (default: the small embedded `seminar` system) it runs each scenario of
 `compare` (default: voluntary and mandated) with `replicates` seeds, prints a comparison table
 with 95% confidence intervals, and writes into Hydra's output folder, beside the resolved config:
-`steps.parquet` (one row per run and step), `summary.parquet` (one row per run) and
-`adoption.png`. An explicit `scenario=NAME` runs that scenario alone.
+`steps.parquet` (one row per run and step), `summary.parquet` (one row per run),
+`comparison.parquet` (the table, long: outcome, scenario, mean, lo, hi, n) and `adoption.png`.
+An explicit `scenario=NAME` runs that scenario alone.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -45,7 +47,8 @@ def scenario_params(name: str, overrides: list[str]):
 
 
 def main_job(cfg: DictConfig) -> float | None:
-    from runs.driver import comparison_table, plot_adoption, replicate_seeds, run_scenarios
+    from runs import table
+    from runs.driver import plot_adoption, replicate_seeds, run_scenarios
     from runs.snapshots import SnapshotPlan, check_steps
     from runs.storage import write_parquet_atomic
 
@@ -69,14 +72,13 @@ def main_job(cfg: DictConfig) -> float | None:
         )
     write_parquet_atomic(steps, out / "steps.parquet")
     write_parquet_atomic(summary, out / "summary.parquet")
+    comparison = table.comparison(summary)
+    write_parquet_atomic(comparison, out / "comparison.parquet")
     if cfg.output.plot:
         plot_adoption(steps, out / "adoption.png")
     years = next(iter(scenarios.values())).years
-    print(
-        f"{cfg.system.name} system, {years:g} years, {len(seeds)} replicates "
-        f"(mean ± 95% CI half-width)"
-    )
-    print(comparison_table(summary).to_string())
+    title = f"{cfg.system.name} system, {years:g} years, {len(seeds)} replicates"
+    print(table.render(comparison, summary, title, months=n_steps))
     print(f"results: {out}")
 
 
@@ -95,6 +97,9 @@ def app(cfg: DictConfig) -> float | None:
 
 
 def main() -> None:
+    # Ray's workers run this interpreter in the environment uv has built; by default, under
+    # `uv run`, Ray would rebuild that environment for every worker in a copy of the checkout.
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     from runs.validate import main as check_command  # Hydra and sim.params only
 
     wait = "--wait" in sys.argv  # a sweep waits for another one on its folder to end
@@ -102,7 +107,9 @@ def main() -> None:
     checked = check_command(sys.argv[1:])
     from experiments import launch
     from experiments.folder import held_for
+    from runs.help import register as register_help
 
+    register_help()
     launch.prepare(checked and checked.config)  # a local Ray instance on loopback only
     with held_for(checked, wait):
         app()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,16 @@ from omegaconf.errors import OmegaConfBaseException
 
 from sim.params import ConfigError, Params, build_params
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+def _config_dir() -> Path:
+    """The checkout's configs/ when running from one; else the copy installed inside `runs`."""
+    checkout = Path(__file__).resolve().parent.parent / "configs"
+    if (checkout / "config.yaml").is_file():
+        return checkout
+    return Path(str(files("runs") / "configs"))
+
+
+CONFIG_DIR = _config_dir()
 
 
 def one_line(error: BaseException) -> str:

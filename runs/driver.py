@@ -13,7 +13,6 @@ import pandas as pd
 
 from runs.snapshots import SnapshotPlan, Snapshotter
 from runs.storage import write_with
-from sim import outcomes
 from sim.model import TutorialNetworkModel
 from sim.params import Params
 
@@ -84,24 +83,6 @@ def _progress_bar(total: int, enabled: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(total=total, unit="step", desc="simulating", file=sys.stderr, leave=False)
-
-
-def comparison_table(summary: pd.DataFrame) -> pd.DataFrame:
-    """Mean and 95% confidence half-width (t distribution) over replicates, per scenario."""
-    from scipy import stats
-
-    rows = {}
-    for scenario, group in summary.groupby("scenario", sort=False):
-        n = len(group)
-        t = stats.t.ppf(0.975, n - 1) if n > 1 else float("nan")
-        row = {}
-        for col in outcomes.TABLE:
-            name = outcomes.label(col)
-            x = group[col].astype(float)
-            half = t * x.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
-            row[name] = f"{x.mean():.3g} ± {half:.2g}" if n > 1 else f"{x.mean():.3g}"
-        rows[scenario] = row
-    return pd.DataFrame(rows).T
 
 
 def plot_adoption(steps: pd.DataFrame, path: Path) -> None:

@@ -115,16 +115,37 @@ def _mean_or_nan(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else float("nan")
 
 
+# Learning outcomes change with the cohort: they are also taken at the end of the last complete
+# school year, the month before a new cohort enters, so runs of any length compare alike.
+YEAR_END = ("mastery_mean", "share_good_excellent", "share_excellent")
+
+
 def run_summary(model: TutorialNetworkModel, table: list[dict[str, float]]) -> dict[str, float]:
-    """One row per run: final state, peaks, and survival after a reversal."""
+    """One row per run: its size, final state, learning at the end of the school year, peaks, and
+    survival after a reversal."""
     last = table[-1]
-    summary = {f"final_{k}": v for k, v in last.items() if k not in ("step", "year")}
+    summary: dict[str, float] = {
+        "n_schools": int(model.schools.n_students.size),
+        "n_teachers": int(model.teachers.motivation.size),
+        "n_students": int(model.students.grade.size),
+    }
+    summary.update({f"final_{k}": v for k, v in last.items() if k not in ("step", "year")})
+    year_end = school_year_end(table, model.params.behaviour.steps_per_year)
+    summary["year_end_step"] = year_end["step"]
+    summary.update({f"year_end_{k}": year_end[k] for k in YEAR_END})
     summary["peak_schools_adopted"] = max(r["schools_adopted"] for r in table)
     summary["mean_bureaucratization_index"] = float(
         np.mean([r["bureaucratization_index"] for r in table])
     )
     summary.update(survival_after_reversal(model))
     return summary
+
+
+def school_year_end(table: list[dict[str, float]], steps_per_year: int) -> dict[str, float]:
+    """The row of the last month before a cohort turns over (the last row in a run shorter than
+    a school year)."""
+    ends = [r for r in table if (r["step"] + 1) % steps_per_year == 0]
+    return ends[-1] if ends else table[-1]
 
 
 def survival_after_reversal(model: TutorialNetworkModel) -> dict[str, float]:

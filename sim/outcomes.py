@@ -1,5 +1,6 @@
 """The outcome catalogue: every outcome a run reports, with its label, unit, range and when it is
-taken (the final month, the mean over the run, the peak, after a reversal). The run driver's
+taken (the final month, the end of the last school year, the mean over the run, the peak, after
+a reversal). The run driver's
 table, the sweep reports and the seminar app all read their names and labels from here."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ class Timing(StrEnum):
     """When in a run an outcome is taken."""
 
     FINAL = "final value"
+    YEAR_END = "at the end of the last school year"
     MEAN = "mean over the run"
     PEAK = "peak over the run"
     AFTER_REVERSAL = "at the end, of those practising at the reversal"
@@ -21,7 +23,7 @@ class Timing(StrEnum):
 class Outcome:
     name: str  # column of summary.parquet
     label: str  # what a reader calls it
-    unit: str  # schools, teachers, share, score, index, year
+    unit: str  # schools, teachers, students, share, score, index, year
     lo: float  # the range it can take (hi None: no upper bound)
     hi: float | None
     timing: Timing
@@ -47,10 +49,16 @@ OUTCOMES: tuple[Outcome, ...] = (
     _final("student_tutors_genuine", "student tutors (genuine schools)", "students"),
     _final("share_genuine_of_adopted", "genuine share of adopters", "share", SHARE),
     _final("fidelity_mean", "practice of adopters", "score", SHARE),
-    _final("mastery_mean", "mean mastery", "score", SHARE),
-    _final("share_good_excellent", "good/excellent", "share", SHARE),
+    _final("mastery_mean", "mean mastery (last month)", "score", SHARE),
+    _final("share_good_excellent", "good/excellent (last month)", "share", SHARE),
     _final("motivation_mean", "motivation", "score", SHARE),
     _final("bureaucratization_index", "bureaucratization", "index", SHARE),
+    # Learning, the month before a new cohort enters (sim.metrics.YEAR_END says why).
+    Outcome("year_end_mastery_mean", "mean mastery", "score", 0.0, SHARE, Timing.YEAR_END),
+    Outcome(
+        "year_end_share_good_excellent", "good/excellent", "share", 0.0, SHARE, Timing.YEAR_END
+    ),
+    Outcome("year_end_share_excellent", "excellent", "share", 0.0, SHARE, Timing.YEAR_END),
     Outcome("peak_schools_adopted", "peak schools adopted", "schools", 0.0, None, Timing.PEAK),
     Outcome("mean_bureaucratization_index", "bureaucratization", "index", 0.0, SHARE, Timing.MEAN),
     Outcome("survival_all", "survival after reversal", "share", 0.0, SHARE, Timing.AFTER_REVERSAL),
@@ -69,9 +77,9 @@ TABLE = (
     "final_schools_genuine",
     "final_schools_surface",
     "final_share_genuine_of_adopted",
-    "final_mastery_mean",
-    "final_share_good_excellent",
     "final_motivation_mean",
+    "year_end_mastery_mean",
+    "year_end_share_good_excellent",
     "mean_bureaucratization_index",
 )
 
