@@ -27,7 +27,6 @@ from sim.rules.mandate import (
     cascade_depth,
     handoff_retention,
     mandate_reaches_schools,
-    required_teachers,
 )
 from sim.rules.opportunities import ministry_paid_coaches
 from sim.rules.reversal import withdrawn
@@ -291,39 +290,13 @@ def testing(model: TutorialNetworkModel, row: Row) -> Note | None:
     return Note("Testing", text, alert=True)
 
 
-def motivation_terms(model: TutorialNetworkModel) -> dict[str, np.ndarray]:
-    """Per teacher, each push on motivation this month, as `sim.rules.motivation` adds them up."""
-    p = model.params.behaviour.motivation
-    t = model.teachers
-    adopted = t.adopted
-    punished = model.schools.punished[t.school]
-    return {
-        "engaged students": p.reward * adopted * model.schools.engagement[t.school],
-        "paperwork": -p.paperwork * (t.admin_load - model.params.behaviour.base_admin_load),
-        "control": -p.control * adopted * motivation.control(model),
-        "opposition of colleagues": -p.opposition * adopted * motivation.opposition(model),
-        "test pressure": -p.test_pressure * model.params.scenario.testing.pressure * punished,
-        "recovery": p.recovery * (t.motivation0 - t.motivation),
-    }
-
-
-def lapse_risk(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Adopters `sim.rules.motivation.lapse` may drop: demotivated ones, ones in surface compliance,
-    and, among both, those a mandate in force holds on paper."""
-    t = model.teachers
-    demotivated = t.adopted & (t.motivation < model.params.behaviour.motivation.lapse_threshold)
-    paper_only = t.adopted & ~genuine_teachers(model)
-    held = (demotivated | paper_only) & required_teachers(model)
-    return demotivated, paper_only, held
-
-
 def motivation_note(model: TutorialNetworkModel, row: Row) -> Note:
     t = model.teachers
     p = model.params.behaviour.motivation
     adopted = t.adopted
     if not adopted.any():
         return Note("Motivation", f"Teachers' motivation averages {row['motivation_mean']:.2f}.")
-    terms = {k: float(v[adopted].mean()) for k, v in motivation_terms(model).items()}
+    terms = {k: float(v[adopted].mean()) for k, v in motivation.terms(model).items()}
     drains = {k: v for k, v in terms.items() if k != "recovery" and v < 0}
     text = (
         f"Adopters' motivation averages {row['motivation_adopters']:.2f} (all teachers "
@@ -340,7 +313,7 @@ def motivation_note(model: TutorialNetworkModel, row: Row) -> Note:
 
 def dropping_out(model: TutorialNetworkModel, row: Row) -> Note | None:
     p = model.params.behaviour.motivation
-    demotivated, paper_only, held = lapse_risk(model)
+    demotivated, paper_only, held = motivation.lapse_risk(model)
     free = (demotivated | paper_only) & ~held
     if not (free.any() or held.any()):
         return None

@@ -180,7 +180,7 @@ def test_motivation_terms_add_up_to_what_the_motivation_rule_does():
     for _ in range(14):  # past the first yearly test, so test pressure is on
         model.step()
     assert model.schools.punished.any()
-    terms = ex.motivation_terms(model)
+    terms = motivation.terms(model)
     before = model.teachers.motivation.copy()
     motivation.update_motivation(model)
     after = model.teachers.motivation
@@ -194,7 +194,7 @@ def test_dropping_out_note_names_whom_the_lapse_rule_can_drop():
     model = make_model("scenario=test_and_punish")
     for _ in range(30):
         model.step()
-    demotivated, paper_only, held = ex.lapse_risk(model)
+    demotivated, paper_only, held = motivation.lapse_risk(model)
     free = (demotivated | paper_only) & ~held
     assert held.any()  # the mandate holds demotivated teachers on paper
     note = next(n for n in ex.explain(model) if n.topic == "Dropping out")

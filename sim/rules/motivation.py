@@ -41,34 +41,52 @@ def opposition(model: TutorialNetworkModel) -> np.ndarray:
         return np.where(colleagues > 0, 1.0 - adopters / colleagues, 0.0)
 
 
-def update_motivation(model: TutorialNetworkModel) -> None:
+def terms(model: TutorialNetworkModel) -> dict[str, np.ndarray]:
+    """Per teacher, each push on motivation this month, by name (the explainer shows them)."""
     p = model.params.behaviour.motivation
     t = model.teachers
     adopted = t.adopted
     pressure = model.params.scenario.testing.pressure * model.schools.punished[t.school]
     excess_paperwork = t.admin_load - model.params.behaviour.base_admin_load
-    delta = (
-        p.reward * adopted * model.schools.engagement[t.school]
-        - p.paperwork * excess_paperwork
-        - p.control * adopted * control(model)
-        - p.opposition * adopted * opposition(model)
-        - p.test_pressure * pressure
-        + p.recovery * (t.motivation0 - t.motivation)
-    )
+    return {
+        "engaged students": p.reward * adopted * model.schools.engagement[t.school],
+        "paperwork": -(p.paperwork * excess_paperwork),
+        "control": -(p.control * adopted * control(model)),
+        "opposition of colleagues": -(p.opposition * adopted * opposition(model)),
+        "test pressure": -(p.test_pressure * pressure),
+        "recovery": p.recovery * (t.motivation0 - t.motivation),
+    }
+
+
+def update_motivation(model: TutorialNetworkModel) -> None:
+    """Motivation moves by the sum of its terms, within [0, 1]."""
+    t = model.teachers
+    pushes = iter(terms(model).values())
+    delta = next(pushes)
+    for push in pushes:  # in the order written: x + (-y) is exactly x - y
+        delta = delta + push
     t.motivation += delta.astype(np.float32)
     np.clip(t.motivation, 0.0, 1.0, out=t.motivation)
+
+
+def lapse_risk(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Adopters who may drop the practice: the demotivated, the required who only ever had its
+    formula, and among both those a mandate in force still holds on paper."""
+    p = model.params.behaviour.motivation
+    t = model.teachers
+    demotivated = t.adopted & (t.motivation < p.lapse_threshold)
+    # Only the required ever had nothing but the formula: a volunteer below the threshold chose
+    # the practice and is still learning it, so it lapses only when its motivation runs out.
+    paper_only = t.adopted & ~genuine_teachers(model) & (t.origin == Origin.MANDATE)
+    held = (demotivated | paper_only) & required_teachers(model)
+    return demotivated, paper_only, held
 
 
 def lapse(model: TutorialNetworkModel) -> None:
     """Adopters drop the practice when motivation is gone, or when they only ever had its
     formula and nobody requires it any more; a mandate in force keeps them on paper."""
-    p = model.params.behaviour.motivation
-    t = model.teachers
-    demotivated = t.motivation < p.lapse_threshold
-    # Only the required ever had nothing but the formula: a volunteer below the threshold chose
-    # the practice and is still learning it, so it lapses only when its motivation runs out.
-    on_paper_only = ~genuine_teachers(model) & (t.origin == Origin.MANDATE)
-    at_risk = np.flatnonzero(t.adopted & (demotivated | on_paper_only))
-    at_risk = at_risk[~required_teachers(model)[at_risk]]
-    drop = at_risk[model.rng.random(at_risk.size) < p.lapse_rate]
-    t.adopted[drop] = False
+    demotivated, paper_only, held = lapse_risk(model)
+    at_risk = np.flatnonzero((demotivated | paper_only) & ~held)
+    rate = model.params.behaviour.motivation.lapse_rate
+    drop = at_risk[model.rng.random(at_risk.size) < rate]
+    model.teachers.adopted[drop] = False
