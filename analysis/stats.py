@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from runs.intervals import LEVEL, mean_ci
 from sim import outcomes
 
-LEVEL = 0.95
 # Below this many replicates per cell the report warns, and standardized effects are not shown:
 # with 3 replicates a spread estimate is too rough for Hedges' g (and intervals are wide).
 MIN_REPLICATES = 10
@@ -43,26 +42,6 @@ EFFECT_OUTCOMES = (
     "year_end_mastery_mean",
     "mean_bureaucratization_index",
 )
-
-
-def t_half_width(x: np.ndarray) -> float:
-    """Half-width of the t confidence interval of the mean (NaN with fewer than 2 values)."""
-    x = x[~np.isnan(x)]
-    n = x.size
-    if n < 2:
-        return float("nan")
-    return float(stats.t.ppf(0.5 + LEVEL / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-
-
-def mean_ci(x: Sequence[float] | np.ndarray) -> tuple[float, float, float, int]:
-    """(mean, lower, upper, n) of the non-missing values."""
-    a = np.asarray(x, dtype=float)
-    a = a[~np.isnan(a)]
-    if a.size == 0:
-        return float("nan"), float("nan"), float("nan"), 0
-    half = t_half_width(a)
-    m = float(a.mean())
-    return m, m - half, m + half, int(a.size)
 
 
 def bootstrap_ci(x: Sequence[float] | np.ndarray, seed: int = 0) -> tuple[float, float, float, int]:

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 
 import pandas as pd
 
-from analysis.stats import mean_ci
+from runs.intervals import mean_ci
 from sim import outcomes
 from sim.outcomes import Timing
 
