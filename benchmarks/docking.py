@@ -85,7 +85,12 @@ ARMS: dict[str, Arm] = {
         _arm("reversal", "scenario=reversal", years=6 + AFTER_REVERSAL, seeds=16),
         # experiment arms: mandated (all experiments) with policy_reversal's withdrawal, and the
         # mandate beside the movement (voluntary_vs_mandated, mandate_conditions, policy_reversal)
-        _arm("mandate_reversed", "scenario=mandated", "scenario.reversal_year=4", years=4 + 3),
+        _arm(
+            "mandate_reversed",
+            "scenario=mandated",
+            "scenario.reversal_year=4",
+            years=4 + AFTER_REVERSAL,
+        ),
         _arm(
             "mandate_with_movement_reversed",
             "scenario=mandated",
@@ -109,7 +114,10 @@ def checkpoints(params: Params) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- engines
 def fast_trajectory(params: Params, seed: int) -> list[dict[str, float]]:
     """Docked outcomes of one run of the fast engine at each checkpoint month."""
-    model = _ENGINE[0](params, seed=seed)
+    from sim.model import TutorialNetworkModel
+
+    engine = _ENGINE[-1] if _ENGINE else TutorialNetworkModel
+    model = engine(params, seed=seed)
     model.run()
     table = model.table
     start = table[0]["mastery_mean"]
@@ -193,20 +201,8 @@ def smallest_p(table: pd.DataFrame) -> float:
 
 
 # --------------------------------------------------------------------------- planted bugs
-def _default_engine():
-    from sim.model import TutorialNetworkModel
-
-    return TutorialNetworkModel
-
-
-class _Engine(list):
-    """The model class `fast_trajectory` builds; a planted order swap replaces it."""
-
-    def __getitem__(self, i):
-        return super().__getitem__(i) if self else _default_engine()
-
-
-_ENGINE: _Engine = _Engine()
+# The model class `fast_trajectory` builds, when a planted order swap replaces the fast engine's.
+_ENGINE: list[type] = []
 
 
 def _lapse_without_paper_only(model) -> None:
