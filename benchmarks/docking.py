@@ -1,20 +1,33 @@
 """Docking the fast engine against the plain per-agent reference (Axtell et al. 1996).
 
-Both engines run the same scenario with the same seeds; each gives one value of every docked
-outcome per seed (the seeds differ in the system drawn and in every later draw, and the two
-engines draw from different generators, so only distributions can agree). For each outcome two
-two-sample tests ask whether the samples could come from one distribution: Kolmogorov–Smirnov
-(any difference in shape) and Mann–Whitney U (a shift). The family-wise significance level
-``FAMILY_ALPHA`` is split among all of them (Bonferroni): the engines dock when every p-value
-exceeds ``FAMILY_ALPHA / (2 * len(OUTCOMES))``.
+Both engines run the same arm (a scenario setting) with the same seeds; each gives, per seed, the
+docked outcomes at a few checkpoint months spread over the run (a trajectory, not only the final
+values). The seeds differ in the system drawn and in every later draw, and the two engines draw
+from different generators, so only distributions can agree. For each outcome and checkpoint month
+two two-sample tests ask whether the samples could come from one distribution:
+Kolmogorov–Smirnov (any difference in shape) and Mann–Whitney U (a shift).
 
-``mastery_gain`` (final minus initial mean mastery) is docked beside ``mastery_mean`` because
-most of the spread of mean mastery across seeds comes from the schools drawn, not from the
-rules; the gain removes it and so detects smaller differences in the instructional core.
+Level: family-wise significance ``FAMILY_ALPHA`` = 0.05 for one docking (one arm), split
+(Bonferroni) over all its tests: 2 tests × 7 outcomes × ``CHECKPOINTS`` = 4 months = 56 tests,
+so the engines dock when every p-value exceeds ``LEVEL`` = 0.05 / 56 ≈ 8.9e-4.
 
-``uv run python -m benchmarks.docking [OVERRIDES] [--seeds N] [--power]`` prints the table;
-``--power`` also runs the fast engine with plausible bugs planted, to show what the test can
-and cannot detect. ``tests/test_docking.py`` asserts the docking.
+The checkpoints are a quarter, half, three quarters and all of the run. Arms with a reversal run
+at least three years past it (``Arm.years``), so the last checkpoint falls three years after the
+withdrawal and another between it and the end: rules that act only once support is gone (the
+lapse of surface adopters nobody requires any more) have time to show.
+
+``mastery_gain`` (mean mastery minus its initial value) is docked beside ``mastery_mean`` because
+most of the spread of mean mastery across seeds comes from the schools drawn, not from the rules.
+
+``ARMS`` lists every scenario and every distinct arm of ``configs/experiment/*.yaml`` at its
+scenario's default values (sweep axes left at their defaults; the ``policy_reversal`` arms at a
+reversal in year 4), on the seminar system, and one scenario on the state system. ``planted_bug``
+plants a realistic bug in the fast engine (a rule dropped, a sign flipped, an order swapped);
+each must fail to dock.
+
+``uv run python -m benchmarks.docking ARM [--seeds N] [--power]`` prints the tables (``--list``
+names the arms); ``--power`` also runs the fast engine with each planted bug.
+``tests/test_docking.py`` asserts the docking.
 """
 
 from __future__ import annotations
@@ -25,105 +38,190 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchmarks.reference import OUTCOMES, run_reference  # OUTCOMES: adoption, learning, bureau
+from benchmarks.reference import OUTCOMES, ReferenceModel
 from sim.params import Params
 
 TESTS = ("ks", "mann_whitney")
+CHECKPOINTS = 4  # months compared per run: 1/4, 1/2, 3/4 and all of it
 FAMILY_ALPHA = 0.05
-LEVEL = FAMILY_ALPHA / (len(TESTS) * len(OUTCOMES))  # Bonferroni
+LEVEL = FAMILY_ALPHA / (len(TESTS) * len(OUTCOMES) * CHECKPOINTS)  # Bonferroni, one docking
+AFTER_REVERSAL = 3  # years an arm with a reversal runs past it
 
 
-def fast_outcomes(params: Params, seed: int) -> dict[str, float]:
-    """Final docked outcomes of one run of the fast engine."""
+@dataclass(frozen=True)
+class Arm:
+    """A scenario setting to dock: configuration overrides, the years run and the seeds."""
+
+    name: str
+    overrides: tuple[str, ...]
+    years: int
+    seeds: int = 30
+
+    def params(self) -> Params:
+        from runs.config import load_params
+
+        return load_params([*self.overrides, f"years={self.years}"])
+
+
+def _arm(name: str, *overrides: str, years: int = 6, seeds: int = 30) -> Arm:
+    return Arm(name, overrides, years, seeds)
+
+
+# Six years lets every mandate reach its 60 schools; a reversal arm runs three years past it.
+ARMS: dict[str, Arm] = {
+    a.name: a
+    for a in (
+        # scenarios (configs/scenario); `historical` runs on its own quarter-national system,
+        # far beyond the reference's reach, so it is not docked.
+        _arm("hybrid", "scenario=hybrid"),
+        _arm("voluntary", "scenario=voluntary", seeds=16),
+        _arm("test_and_punish", "scenario=test_and_punish", seeds=16),
+        _arm("reversal", "scenario=reversal", years=6 + AFTER_REVERSAL, seeds=16),
+        # experiment arms: mandated (all experiments) with policy_reversal's withdrawal, and the
+        # mandate beside the movement (voluntary_vs_mandated, mandate_conditions, policy_reversal)
+        _arm(
+            "mandate_reversed",
+            "scenario=mandated",
+            "scenario.reversal_year=4",
+            years=4 + AFTER_REVERSAL,
+        ),
+        _arm(
+            "mandate_with_movement_reversed",
+            "scenario=mandated",
+            "scenario.movement.enabled=true",
+            "scenario.reversal_year=4",
+            years=4 + AFTER_REVERSAL,
+            seeds=16,
+        ),
+        # the state system (about nine times the seminar's schools; the reference takes 10 s to
+        # build one): one year, eight seeds, the fewest that can reach the level
+        Arm("state_mandated", ("system=state", "scenario=mandated"), years=1, seeds=8),
+    )
+}
+
+
+def checkpoints(params: Params) -> tuple[int, ...]:
+    """The months compared: a quarter, half, three quarters and all of the run."""
+    return tuple(round(params.steps * (k + 1) / CHECKPOINTS) for k in range(CHECKPOINTS))
+
+
+# --------------------------------------------------------------------------- engines
+def fast_trajectory(params: Params, seed: int) -> list[dict[str, float]]:
+    """Docked outcomes of one run of the fast engine at each checkpoint month."""
     from sim.model import TutorialNetworkModel
 
-    model = TutorialNetworkModel(params, seed=seed)
+    engine = _ENGINE[-1] if _ENGINE else TutorialNetworkModel
+    model = engine(params, seed=seed)
     model.run()
-    first, last = model.table[0], model.table[-1]
-    out = {k: last[k] for k in OUTCOMES if k in last}
-    out["mastery_gain"] = last["mastery_mean"] - first["mastery_mean"]
-    return out
+    table = model.table
+    start = table[0]["mastery_mean"]
+    rows = []
+    for month in checkpoints(params):
+        row = table[month]
+        rows.append(
+            {"month": month}
+            | {k: row[k] for k in OUTCOMES if k in row}
+            | {"mastery_gain": row["mastery_mean"] - start}
+        )
+    return rows
 
 
-def reference_outcomes(params: Params, seed: int) -> dict[str, float]:
-    """Final docked outcomes of one run of the per-agent reference."""
-    return run_reference(params, seed)
+def reference_trajectory(params: Params, seed: int) -> list[dict[str, float]]:
+    """Docked outcomes of one run of the per-agent reference at each checkpoint month."""
+    model = ReferenceModel(params, seed, record_steps=False)
+    months = checkpoints(params)
+    rows = []
+    for month in range(1, params.steps + 1):
+        model.step()
+        if month in months:
+            model.collect()
+            rows.append({"month": month} | model.latest)
+    return rows
 
 
-Engine = Callable[[Params, int], dict[str, float]]
+Engine = Callable[[Params, int], list[dict[str, float]]]
 
 
-def _one(job: tuple[Engine, Params, int]) -> dict[str, float]:
+def _one(job: tuple[Engine, Params, int]) -> list[dict[str, float]]:
     engine, params, seed = job
-    return engine(params, seed)
+    return [{"seed": seed} | row for row in engine(params, seed)]
 
 
-def outcomes(
+def trajectories(
     engine: Engine, params: Params, seeds: Sequence[int], workers: int | None = None
 ) -> pd.DataFrame:
-    """One row of outcomes per seed, runs spread over `workers` processes (default: all cores)."""
+    """One row per seed and checkpoint month, runs spread over `workers` processes (default:
+    all cores; 1 runs in this process, as a planted bug needs)."""
     jobs = [(engine, params, s) for s in seeds]
-    workers = workers or os.cpu_count() or 1
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
     if workers == 1:
-        rows = [_one(j) for j in jobs]
+        runs = [_one(j) for j in jobs]
     else:
         # Fresh interpreters, not forks of this one (which may hold threads).
         spawn = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=spawn) as pool:
-            rows = list(pool.map(_one, jobs))
-    return pd.DataFrame(rows, index=pd.Index(seeds, name="seed"))[list(OUTCOMES)]
+            runs = list(pool.map(_one, jobs))
+    rows = [row for run in runs for row in run]
+    return pd.DataFrame(rows).set_index(["month", "seed"])[list(OUTCOMES)].sort_index()
 
 
 def compare(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Both tests per outcome; `docks` is whether every p-value exceeds the Bonferroni level."""
+    """Both tests per checkpoint month and outcome; `docks` is whether both p-values exceed the
+    Bonferroni level of one docking."""
     rows = {}
-    for k in OUTCOMES:
-        x, y = a[k].to_numpy(float), b[k].to_numpy(float)
-        if np.ptp(np.concatenate([x, y])) == 0:  # both constant and equal: nothing differs
-            p_ks = p_mw = 1.0
-        else:
-            p_ks = stats.ks_2samp(x, y, method="asymp").pvalue
-            p_mw = stats.mannwhitneyu(x, y, alternative="two-sided").pvalue
-        rows[k] = {
-            "mean_a": x.mean(),
-            "mean_b": y.mean(),
-            "p_ks": p_ks,
-            "p_mann_whitney": p_mw,
-            "docks": min(p_ks, p_mw) > LEVEL,
-        }
-    return pd.DataFrame(rows).T
+    for month in a.index.unique("month"):
+        for k in OUTCOMES:
+            x = a.loc[month, k].to_numpy(float)
+            y = b.loc[month, k].to_numpy(float)
+            if np.ptp(np.concatenate([x, y])) == 0:  # both constant and equal: nothing differs
+                p_ks = p_mw = 1.0
+            else:
+                p_ks = stats.ks_2samp(x, y, method="asymp").pvalue
+                p_mw = stats.mannwhitneyu(x, y, alternative="two-sided").pvalue
+            rows[(month, k)] = {
+                "mean_a": x.mean(),
+                "mean_b": y.mean(),
+                "p_ks": p_ks,
+                "p_mann_whitney": p_mw,
+                "docks": min(p_ks, p_mw) > LEVEL,
+            }
+    table = pd.DataFrame(rows).T
+    table.index.names = ["month", "outcome"]
+    return table.astype({"mean_a": float, "mean_b": float, "p_ks": float, "p_mann_whitney": float})
 
 
-# --------------------------------------------------------------------------- power
-def _no_student_tutors(model, who):  # demonstrators never become tutors
-    st = model.students
-    model.schools.demonstrations[:] = np.bincount(st.school[who], minlength=model.schools.zone.size)
-    st.tema[who] = -1
+def smallest_p(table: pd.DataFrame) -> float:
+    return float(table[["p_ks", "p_mann_whitney"]].min().min())
 
 
-def _fidelity_ignored(model):  # any adopting school teaches at full fidelity
-    return (_ORIGINAL["school_fidelity"](model) > 0).astype(float)
+# --------------------------------------------------------------------------- planted bugs
+# The model class `fast_trajectory` builds, when a planted order swap replaces the fast engine's.
+_ENGINE: list[type] = []
+
+
+def _lapse_without_paper_only(model) -> None:
+    """The lapse rule as the reference once had it: only the demotivated lapse, never the surface
+    adopters nobody requires any more."""
+    from sim.rules.motivation import lapse_risk
+
+    demotivated, _, held = lapse_risk(model)
+    at_risk = np.flatnonzero(demotivated & ~held)
+    rate = model.params.behaviour.motivation.lapse_rate
+    drop = at_risk[model.rng.random(at_risk.size) < rate]
+    model.teachers.adopted[drop] = False
 
 
 _ORIGINAL: dict[str, Callable] = {}
 
 
 @contextmanager
-def planted_bug(name: str) -> Iterator[None]:
-    """Temporarily replace one rule of the fast engine with a plausibly wrong version."""
-    import sim.rules.motivation
-    import sim.rules.tutoring
-
-    module, attribute, wrong = {
-        "demonstrators never tutor": (sim.rules.tutoring, "demonstrate", _no_student_tutors),
-        "nobody lapses": (sim.rules.motivation, "lapse", lambda model: None),
-        "fidelity ignored": (sim.rules.tutoring, "school_fidelity", _fidelity_ignored),
-    }[name]
+def _patched(module, attribute: str, wrong) -> Iterator[None]:
     _ORIGINAL[attribute] = getattr(module, attribute)
     setattr(module, attribute, wrong)
     try:
@@ -132,37 +230,117 @@ def planted_bug(name: str) -> Iterator[None]:
         setattr(module, attribute, _ORIGINAL.pop(attribute))
 
 
-BUGS = ("demonstrators never tutor", "nobody lapses", "fidelity ignored")
+def _control_helps(model):  # sign flipped: tight control raises motivation instead
+    return -_ORIGINAL["control"](model)
+
+
+@contextmanager
+def _engine(model_class) -> Iterator[None]:
+    _ENGINE.append(model_class)
+    try:
+        yield
+    finally:
+        _ENGINE.pop()
+
+
+@contextmanager
+def planted_bug(name: str) -> Iterator[None]:
+    """Temporarily plant a realistic bug in the fast engine (run it with ``workers=1``)."""
+    import sim.rules.motivation as motivation
+
+    if name == "surface lapse dropped":  # a rule dropped: the bug the reference once had
+        with _patched(motivation, "lapse", _lapse_without_paper_only):
+            yield
+    elif name == "control sign flipped":  # a sign flipped in motivation's terms
+        with _patched(motivation, "control", _control_helps):
+            yield
+    elif name == "order swapped":
+        with _engine(swapped_order_model()):
+            yield
+    else:
+        raise KeyError(f"planted bug: {name!r}; one of {', '.join(BUGS)}")
+
+
+BUGS = ("surface lapse dropped", "control sign flipped", "order swapped")
+
+
+def swapped_order_model():
+    """A subclass of the fast engine whose month calls two rules in swapped order: the cohort
+    graduates and the next one enters before the month's lessons and the yearly test, instead
+    of after them."""
+    from sim import network
+    from sim.model import TutorialNetworkModel
+    from sim.practice import genuine_teachers
+    from sim.rules import (
+        assessment,
+        coaching,
+        diffusion,
+        mandate,
+        motivation,
+        opportunities,
+        reversal,
+        supervision,
+        turnover,
+        tutoring,
+    )
+
+    class SwappedOrderModel(TutorialNetworkModel):
+        def step(self) -> None:
+            opportunities.open_scheduled(self)
+            reversal.withdraw_if_due(self)
+            mandate.roll_out(self)
+            self.exposure = network.genuine_share_of_contacts(self, genuine_teachers(self))
+            diffusion.recruit_volunteers(self)
+            supervision.update_supervision(self)
+            coaching.teach_practice(self)
+            turnover.graduate_cohort(self)  # swapped: belongs after lessons, test and turnover
+            tutoring.tutor_students(self)
+            assessment.test_if_due(self)
+            motivation.update_motivation(self)
+            motivation.lapse(self)
+            turnover.move_teachers(self)
+            self.collect()
+
+    return SwappedOrderModel
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    from runs.config import load_params
     from runs.driver import replicate_seeds
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("overrides", nargs="*", help="configuration overrides as for python -m sim")
-    parser.add_argument("--seeds", type=int, default=30)
+    parser.add_argument("arms", nargs="*", help=f"arms to dock (default: all): {', '.join(ARMS)}")
+    parser.add_argument("--seeds", type=int, default=None, help="default: the arm's own")
     parser.add_argument("--root-seed", type=int, default=2004)
-    parser.add_argument("--power", action="store_true", help="also run planted bugs")
+    parser.add_argument("--power", action="store_true", help="also run the planted bugs")
+    parser.add_argument("--list", action="store_true", help="list the arms and stop")
     args = parser.parse_args(argv)
-    params = load_params(args.overrides)
-    seeds = replicate_seeds(args.root_seed, args.seeds)
-    reference = outcomes(reference_outcomes, params, seeds)
-    print(
-        f"{params.system.name} system, {params.scenario.name}, {params.years:g} years, "
-        f"{len(seeds)} seeds; a = fast engine, b = reference; KS and Mann-Whitney per outcome, "
-        f"family-wise alpha {FAMILY_ALPHA} (Bonferroni: {LEVEL:.4f} each)"
-    )
-    runs = [("fast engine", None)] + ([(b, b) for b in BUGS] if args.power else [])
-    for label, bug in runs:
-        if bug is None:
-            fast = outcomes(fast_outcomes, params, seeds)
-        else:
-            with planted_bug(bug):
-                fast = outcomes(fast_outcomes, params, seeds, workers=1)
-        table = compare(fast, reference)
-        print(f"\n{label}: {'docks' if table['docks'].all() else 'does NOT dock'}")
-        print(table.to_string(float_format=lambda x: f"{x:.4g}"))
+    if args.list:
+        for arm in ARMS.values():
+            print(f"{arm.name}: {' '.join(arm.overrides)} years={arm.years} ({arm.seeds} seeds)")
+        return
+    for name in args.arms or ARMS:
+        arm = ARMS[name]
+        params = arm.params()
+        seeds = replicate_seeds(args.root_seed, args.seeds or arm.seeds)
+        reference = trajectories(reference_trajectory, params, seeds)
+        print(
+            f"\n{arm.name}: {params.system.name} system, {' '.join(arm.overrides)}, "
+            f"{params.years:g} years, months {checkpoints(params)}, {len(seeds)} seeds; "
+            f"a = fast engine, b = reference; family-wise alpha {FAMILY_ALPHA} "
+            f"(Bonferroni: {LEVEL:.2g} each)"
+        )
+        runs = [("fast engine", None)] + ([(b, b) for b in BUGS] if args.power else [])
+        for label, bug in runs:
+            if bug is None:
+                fast = trajectories(fast_trajectory, params, seeds)
+            else:
+                with planted_bug(bug):
+                    fast = trajectories(fast_trajectory, params, seeds, workers=1)
+            table = compare(fast, reference)
+            verdict = "docks" if table["docks"].all() else "does NOT dock"
+            print(f"\n{label}: {verdict} (smallest p {smallest_p(table):.2g})")
+            shown = table if bug is None else table[~table["docks"].astype(bool)]
+            print(shown.to_string(float_format=lambda x: f"{x:.4g}"))
 
 
 if __name__ == "__main__":

@@ -1,16 +1,22 @@
 """Docking (Axtell et al. 1996): the fast engine and the plain per-agent reference implement the
-same rules, so over 30 seeds on the seminar system their distributions of the main outcomes
-cannot be told apart.
+same rules, so over fixed seeds their distributions of the main outcomes cannot be told apart at
+any of four checkpoint months spread over the run.
 
 Test and level: for each outcome of ``benchmarks.docking.OUTCOMES`` (genuine and surface
-adoption of teachers and schools, mean mastery, mastery gain, bureaucratization index after six
-years) a two-sample Kolmogorov–Smirnov and a Mann–Whitney U test; family-wise significance
-level 0.05, Bonferroni-split over the 14 tests (0.0036 each). The seeds are fixed, so the verdict
-is reproducible. That the test has power is checked too: an engine with a plausible bug planted
-(tutoring pace ignoring the fidelity of the school's practice) must fail to dock.
+adoption of teachers and schools, mean mastery, mastery gain, bureaucratization index) and each
+checkpoint month (a quarter, half, three quarters and all of the run) a two-sample
+Kolmogorov–Smirnov and a Mann–Whitney U test; family-wise significance level 0.05 per docking
+(one arm), Bonferroni-split over its 56 tests (8.9e-4 each). The seeds are fixed, so the verdict
+is reproducible. Arms with a reversal run three years past it.
 
-Cost: about 30 s per scenario on two cores (the reference is the slow part); the hybrid and
-mandated scenarios run by default, the other three under ``-m slow``.
+Power: three realistic bugs planted in the fast engine (a rule dropped: the lapse of surface
+adopters nobody requires, which the reference once lacked; a sign flipped: tight control raising
+motivation; an order swapped: the cohort changing before the month's lessons and test) must each
+fail to dock against the same cached reference sample of the mandate-then-reversal arm.
+
+Cost: by default the hybrid arm and the mandate reversed in year 4 (the arm that showed the
+missing lapse), 30 seeds each, and the dropped rule; every other arm, the state system and the
+other two bugs under ``-m slow``. The reference's runs are cached per module.
 """
 
 from __future__ import annotations
@@ -18,59 +24,97 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.docking import (
+    AFTER_REVERSAL,
+    ARMS,
     LEVEL,
+    checkpoints,
     compare,
-    fast_outcomes,
-    outcomes,
+    fast_trajectory,
     planted_bug,
-    reference_outcomes,
+    reference_trajectory,
+    smallest_p,
+    trajectories,
 )
 from benchmarks.reference import ReferenceModel, run_reference
 from runs.config import load_params
 from runs.driver import replicate_seeds
 
-SEEDS = replicate_seeds(2004, 30)
-YEARS = 6  # long enough for every mandate to reach its 60 schools
-
-
-def dock(scenario: str):
-    params = load_params([f"scenario={scenario}", f"years={YEARS}"])
-    reference = outcomes(reference_outcomes, params, SEEDS)
-    return params, reference, compare(outcomes(fast_outcomes, params, SEEDS), reference)
+ROOT_SEED = 2004
+_REFERENCE: dict[str, tuple] = {}
 
 
 @pytest.fixture(scope="module")
-def hybrid():
-    return dock("hybrid")
+def reference():
+    """The reference's trajectories per arm, run once per module."""
+
+    def get(name: str):
+        if name not in _REFERENCE:
+            arm = ARMS[name]
+            params = arm.params()
+            seeds = replicate_seeds(ROOT_SEED, arm.seeds)
+            _REFERENCE[name] = params, seeds, trajectories(reference_trajectory, params, seeds)
+        return _REFERENCE[name]
+
+    yield get
+    _REFERENCE.clear()
 
 
-def test_level_is_bonferroni_over_both_tests_and_all_outcomes():
-    assert pytest.approx(0.05 / 14) == LEVEL
+def dock(reference, name: str, bug: str | None = None):
+    params, seeds, ref = reference(name)
+    if bug is None:
+        fast = trajectories(fast_trajectory, params, seeds)
+    else:
+        with planted_bug(bug):
+            fast = trajectories(fast_trajectory, params, seeds, workers=1)
+    return compare(fast, ref)
 
 
-def test_fast_engine_docks_with_reference_in_hybrid_scenario(hybrid):
-    _, _, table = hybrid
+def test_level_is_bonferroni_over_tests_outcomes_and_months():
+    assert pytest.approx(0.05 / (2 * 7 * 4)) == LEVEL
+
+
+def test_checkpoints_reach_three_years_past_every_reversal():
+    for arm in ARMS.values():
+        params = arm.params()
+        months = checkpoints(params)
+        assert len(set(months)) == 4 and months[-1] == params.steps
+        if params.scenario.reversal_year is not None:
+            assert params.years >= params.scenario.reversal_year + AFTER_REVERSAL
+            reversal = params.scenario.reversal_year * params.behaviour.steps_per_year
+            assert sum(m > reversal for m in months) >= 2, arm.name
+
+
+def test_every_scenario_and_experiment_arm_is_docked():
+    overrides = {o for arm in ARMS.values() for o in arm.overrides}
+    for scenario in ("hybrid", "voluntary", "mandated", "test_and_punish", "reversal"):
+        assert f"scenario={scenario}" in overrides
+    assert "scenario.movement.enabled=true" in overrides
+    assert any("system=state" in arm.overrides for arm in ARMS.values())
+
+
+@pytest.mark.parametrize("name", ["hybrid", "mandate_reversed"])
+def test_fast_engine_docks_with_reference(reference, name):
+    table = dock(reference, name)
     assert table["docks"].all(), table.to_string()
 
 
-def test_docking_detects_a_planted_bug(hybrid):
-    params, reference, _ = hybrid
-    with planted_bug("fidelity ignored"):
-        buggy = outcomes(fast_outcomes, params, SEEDS, workers=1)
-    table = compare(buggy, reference)
-    assert not table["docks"].all(), table.to_string()
-    assert table.loc["mastery_gain", "p_ks"] < LEVEL
-
-
-def test_fast_engine_docks_with_reference_in_mandated_scenario():
-    *_, table = dock("mandated")
-    assert table["docks"].all(), table.to_string()
+def test_docking_detects_a_dropped_rule(reference):
+    """The reference once lacked the lapse of surface adopters nobody requires any more."""
+    table = dock(reference, "mandate_reversed", bug="surface lapse dropped")
+    assert smallest_p(table) < LEVEL, table.to_string()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("scenario", ["voluntary", "test_and_punish", "reversal"])
-def test_fast_engine_docks_with_reference_in_other_scenarios(scenario):
-    *_, table = dock(scenario)
+@pytest.mark.parametrize("bug", ["control sign flipped", "order swapped"])
+def test_docking_detects_a_planted_bug(reference, bug):
+    table = dock(reference, "mandate_reversed", bug=bug)
+    assert smallest_p(table) < LEVEL, table.to_string()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [a for a in ARMS if a not in ("hybrid", "mandate_reversed")])
+def test_fast_engine_docks_with_reference_in_other_arms(reference, name):
+    table = dock(reference, name)
     assert table["docks"].all(), table.to_string()
 
 
