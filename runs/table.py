@@ -1,7 +1,8 @@
 """The main job's comparison of scenarios: a long numeric table (Parquet) and its printed form.
 
 The long table has one row per outcome and scenario: the mean over replicates, the bounds of its
-95% confidence interval (t distribution) and the number of replicates. The printed form fits 100
+95% confidence interval (t distribution, cut to the outcome's range: counts ≥ 0, shares in
+[0, 1]) and the number of replicates. The printed form fits 100
 columns: one row per outcome with its unit, grouped by when the outcome is taken (final month,
 end of the last school year, mean over the run), one column per scenario.
 """
@@ -28,18 +29,20 @@ def comparison(summary: pd.DataFrame, names: Sequence[str] = outcomes.TABLE) -> 
     for scenario, group in summary.groupby("scenario", sort=False):
         for name in names:
             if name in group:
-                mean, lo, hi, n = mean_ci(group[name].to_numpy(dtype=float))
+                outcome = outcomes.BY_NAME.get(name)
+                within = (outcome.lo, outcome.hi) if outcome else None
+                mean, lo, hi, n = mean_ci(group[name].to_numpy(dtype=float), within)
                 rows.append([name, scenario, mean, lo, hi, n])
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def number(mean: float, lo: float, hi: float) -> str:
-    """'117 ± 31', or the mean alone when there is no interval (one replicate)."""
+    """'117 [86, 148]', or the mean alone when there is no interval (one replicate)."""
     if math.isnan(mean):
         return "–"
     if math.isnan(lo):
         return f"{mean:.3g}"
-    return f"{mean:.3g} ± {(hi - lo) / 2:.2g}"
+    return f"{mean:.3g} [{lo:.3g}, {hi:.3g}]"
 
 
 def totals(summary: pd.DataFrame) -> dict[str, str]:
@@ -84,7 +87,7 @@ def render(
     size_text = ", ".join(f"{v} {k}" for k, v in sizes.items())
     lines = [
         f"{title}; {size_text}" if size_text else title,
-        "mean over replicates ± half-width of its 95% confidence interval",
+        "mean over replicates [95% confidence interval, cut to the outcome's range]",
     ]
     scenarios = list(dict.fromkeys(long["scenario"]))
     cells = {

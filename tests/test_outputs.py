@@ -116,7 +116,26 @@ def test_render_wraps_many_scenarios_within_100_columns():
     text = table.render(long, summary, "seminar system", months=120)
     assert max(len(line) for line in text.splitlines()) <= 100
     assert all(name in text for name in names)
-    assert "of 150–152 schools" in text and "1.23e+03 ± 2.3e+02" in text
+    assert "of 150–152 schools" in text and "1.23e+03 [1e+03, 1.47e+03]" in text
+
+
+def test_the_tables_intervals_stay_inside_each_outcomes_range():
+    """Three replicates of a rare count: the t interval alone would reach below 0 schools, and
+    that of a share near 1 above 1; cut to the range, both stay where the mean can be."""
+    from runs.intervals import mean_ci
+
+    counts = [0.0, 0.0, 12.0]
+    assert mean_ci(counts)[1] < 0
+    m, lo, hi, n = mean_ci(counts, within=(0.0, None))
+    assert (m, n) == (4.0, 3) and lo == 0.0 and hi == mean_ci(counts)[2]
+    shares = [0.99, 1.0, 0.9]
+    assert mean_ci(shares)[2] > 1
+    assert mean_ci(shares, within=(0.0, 1.0))[2] == 1.0
+    summary = pd.DataFrame(
+        {"scenario": "mandated", "final_schools_genuine": counts, "final_motivation_mean": shares}
+    )
+    long = table.comparison(summary, ["final_schools_genuine", "final_motivation_mean"])
+    assert (long["lo"] >= 0).all() and (long["hi"] <= [np.inf, 1.0]).all()
 
 
 def test_sweep_comparison_cells_are_numbers():
