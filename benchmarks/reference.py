@@ -82,6 +82,10 @@ class School(mesa.Agent):
         adopters = self.adopters()
         return sum(t.genuine() for t in adopters) / len(adopters) if adopters else 0.0
 
+    def demonstration_shown(self) -> float:
+        """Its genuineness if it demonstrated this month, else 0: the formula shows nothing."""
+        return self.genuineness() if self.demonstrations > 0 else 0.0
+
     def tutor_share(self) -> float:
         """Share of the students who tutor at least one tema."""
         return sum(bool(s.tutor_of) for s in self.students) / self.n_students
@@ -494,7 +498,7 @@ class ReferenceModel(mesa.Model):
 
     def demonstrating_schools(self, zone: int) -> int:
         schools = self.supervisors[zone].schools
-        return sum(s.genuineness() for s in schools if s.demonstrations > 0)
+        return sum(s.demonstration_shown() for s in schools)
 
     def cascade_depth(self) -> int:
         m = self.params.scenario.mandate
@@ -573,7 +577,7 @@ class ReferenceModel(mesa.Model):
             return
         if not self.movement_active:
             return
-        seen = sum(s.genuineness() for s in self.school_list if s.demonstrations > 0)
+        seen = sum(s.demonstration_shown() for s in self.school_list)
         if self.random.random() >= 1.0 - math.exp(-o.visibility * seen):
             return
         self.visited = True

@@ -38,21 +38,30 @@ def adopters_per_school(model: TutorialNetworkModel) -> np.ndarray:
     return per_school(model, model.teachers.adopted)
 
 
+def _genuine_and_adopters(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray]:
+    """Per school: teachers in genuine practice, and adopters."""
+    return per_school(model, genuine_teachers(model)), adopters_per_school(model)
+
+
 def genuineness(model: TutorialNetworkModel) -> np.ndarray:
     """Per school: the share of its adopters in genuine practice (0 where nobody adopted). What a
     school shows in its demonstrations is worth as much as it practises for real."""
-    adopters = adopters_per_school(model)
-    genuine = per_school(model, genuine_teachers(model))
+    genuine, adopters = _genuine_and_adopters(model)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(adopters > 0, genuine / adopters, 0.0)
+
+
+def demonstrations_shown(model: TutorialNetworkModel) -> np.ndarray:
+    """Per school: 1 if it held a public demonstration this month, weighted by its genuineness:
+    a demonstration of the formula without the practice shows nothing (004 l.37)."""
+    return (model.schools.demonstrations > 0) * genuineness(model)
 
 
 def genuine_schools(model: TutorialNetworkModel) -> np.ndarray:
     """Schools in genuine practice, judged among their adopters: at least one genuine teacher
     and at least `school_genuine_share` of the adopters. A school where one teacher of three
     practises for real and the others have not joined is a genuine school still growing."""
-    adopters = adopters_per_school(model)
-    genuine = per_school(model, genuine_teachers(model))
+    genuine, adopters = _genuine_and_adopters(model)
     return (genuine > 0) & (genuine >= model.params.behaviour.school_genuine_share * adopters)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import Origin, Stance
-from sim.practice import genuineness
+from sim.practice import demonstrations_shown
 from sim.rules.adoption import enrol
 from sim.rules.mandate import mandate_in_force
 
@@ -32,9 +32,8 @@ def genuine_demonstrations_per_zone(model: TutorialNetworkModel) -> np.ndarray:
     """Schools that held a public demonstration this month, per zone, each weighted by the
     share of its adopters in genuine practice: a demonstration of the formula without the
     practice shows nothing worth joining or being won over by (004 l.37)."""
-    s = model.schools
-    shown = (s.demonstrations > 0) * genuineness(model)
-    return np.bincount(s.zone, weights=shown, minlength=model.n_zones)
+    shown = demonstrations_shown(model)
+    return np.bincount(model.schools.zone, weights=shown, minlength=model.n_zones)
 
 
 def supervisor_openness(model: TutorialNetworkModel) -> np.ndarray:

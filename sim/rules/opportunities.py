@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.kinds import EventKind
 from sim.params import EventParams
-from sim.practice import genuine_schools, genuineness, school_adopted
+from sim.practice import demonstrations_shown, genuine_schools, school_adopted
 from sim.rules.mandate import Programme
 from sim.rules.reversal import withdrawn
 
@@ -58,8 +58,7 @@ def open_scheduled(model: TutorialNetworkModel) -> None:
 
 def visibility(model: TutorialNetworkModel) -> float:
     """Genuine demonstrations held last month, each weighted by how genuine its school is."""
-    s = model.schools
-    return float(((s.demonstrations > 0) * genuineness(model)).sum())
+    return float(demonstrations_shown(model).sum())
 
 
 def open_if_seen(model: TutorialNetworkModel) -> None:
