@@ -86,20 +86,37 @@ class SystemParams:
 # --------------------------------------------------------------------------- behaviour
 @dataclass(frozen=True)
 class CatalogueParams:
-    topics: int = spec(1, 8, "temas in the curriculum catalogue (bit mask, so ≤ 8)")
-    teacher_topics: list[int] = spec(0, 8, "min and max temas a teacher masters")
-    demonstration_threshold: float = prob("mastery at which a learner demonstrates")
+    size: int = spec(8, 64, "the most temas the shared fund holds (a student's record: 64 bits)")
+    initial_fund: int = spec(1, 64, "temas worked out when the movement starts")
+    teacher_temas: list[int] = spec(0, 64, "min and max temas of the initial fund a teacher masters")
+    held: int = spec(1, 3, "temas a student may hold at once")
+    effort_spread: float = spec(0.0, 3.0, "sd of the log effort of a tema (median effort 1)")
+    new_tema_rate: float = prob("monthly chance a genuine teacher works out a new tema")
+    demonstration_every: int = spec(1, 120, "months between a school's demonstration days")
+    tema_worth: float = prob("share of the curriculum still to learn a tema mastered adds")
 
 
 @dataclass(frozen=True)
 class TutoringParams:
-    rate: float = prob("monthly mastery gain with a fully faithful tutor, all school time")
+    rate: float = spec(0.0, 100.0, "temas of effort 1 a month: faithful tutor, all school time")
     tutees_per_teacher: int = spec(0, 100, "learners an adopted teacher can tutor at once")
     tutees_per_student_tutor: int = spec(0, 100, "learners a student tutor can tutor at once")
     interest_weight: float = prob("how much interest in the tema speeds inquiry")
-    conventional_rate: float = prob("monthly gain from whole-class lessons")
+    conventional_rate: float = prob("share of the curriculum still to learn a month of lessons adds")
     time_share: float = prob("share of school time spent in tutorial relationships")
     practice_parts: int = spec(1, 10, "parts of the practice that must all work for learning")
+
+
+@dataclass(frozen=True)
+class StudentParams:
+    engagement_rest: float = prob("a student's engagement under the default culture")
+    engagement_gain: float = spec(0.0, 100.0, "engagement per tema of inquiry progress")
+    engagement_decay: float = prob("monthly relaxation of engagement toward its resting level")
+    demonstration_boost: float = prob("engagement gained on demonstrating in public")
+    voluntary_threshold: float = prob("engagement from which a student gives its own time")
+    voluntary_time: float = spec(0.0, 10.0, "extra inquiry time it gives, per tutorial time")
+    continue_base: float = prob("chance a graduate at resting engagement goes on to upper secondary")
+    continue_engagement: float = spec(0.0, 10.0, "added chance per unit of engagement above rest")
 
 
 @dataclass(frozen=True)
@@ -168,9 +185,9 @@ class TurnoverParams:
 
 @dataclass(frozen=True)
 class AssessmentParams:
-    good: float = prob("mean mastery at ENLACE level good")
-    excellent: float = prob("mean mastery at ENLACE level excellent")
-    initial_spread: float = spec(0.0, 1.0, "sd of initial mastery around the school")
+    good_share: float = prob("share of the system's students at ENLACE good or better at start")
+    excellent_share: float = prob("share at ENLACE excellent at the start")
+    initial_spread: float = spec(0.0, 1.0, "sd of a student's initial score around its school")
 
 
 @dataclass(frozen=True)
@@ -180,6 +197,7 @@ class BehaviourParams:
     school_genuine_share: float = prob("share of a school's adopters in genuine practice")
     catalogue: CatalogueParams = field()
     tutoring: TutoringParams = field()
+    students: StudentParams = field()
     practice: PracticeParams = field()
     motivation: MotivationParams = field()
     diffusion: DiffusionParams = field()
@@ -218,6 +236,17 @@ class MandateParams:
 
 
 @dataclass(frozen=True)
+class ExchangeParams:
+    every: int = spec(0, 120, "months between a school's academic exchanges; 0: none")
+    students: int = spec(0, 1000, "students each adopting school sends")
+    selection: Literal["tutors", "lottery", "top_scorers", "least_engaged"] = about(
+        "who goes: student tutors first, at random, the highest scores, the least engaged"
+    )
+    boost: float = prob("engagement a student gains by going")
+    recruit: float = prob("chance a host teacher a visiting student tutors joins, x genuineness")
+
+
+@dataclass(frozen=True)
 class TestingParams:
     pressure: float = prob("stakes attached to the yearly standardized test")
     punish_share: float = prob("share of schools punished each year (lowest scores)")
@@ -246,6 +275,7 @@ class ScenarioParams:
     )
     movement: MovementParams = field()
     mandate: MandateParams = field()
+    exchanges: ExchangeParams = field()
     testing: TestingParams = field()
     reversal_year: float | None = spec(
         0.0, 200.0, "years after start when support ends; null: never"
@@ -368,7 +398,7 @@ def check_consistency(params: Params) -> None:
         raise ConfigError(f"system.school_types: shares must add up to 1, they add up to {shares}")
     for pair_key, pair in [
         ("system.schools_per_zone", sys_.schools_per_zone),
-        ("behaviour.catalogue.teacher_topics", behaviour.catalogue.teacher_topics),
+        ("behaviour.catalogue.teacher_temas", behaviour.catalogue.teacher_temas),
         *[
             (f"system.school_types[{i}].teachers", t.teachers)
             for i, t in enumerate(sys_.school_types)
@@ -380,14 +410,21 @@ def check_consistency(params: Params) -> None:
     ]:
         if len(pair) != 2 or pair[0] > pair[1]:
             raise ConfigError(f"{pair_key}: expected [min, max] with min ≤ max, got {pair}")
-    if behaviour.catalogue.teacher_topics[1] > behaviour.catalogue.topics:
+    cat = behaviour.catalogue
+    if cat.initial_fund > cat.size:
         raise ConfigError(
-            f"behaviour.catalogue.teacher_topics: max {behaviour.catalogue.teacher_topics[1]} "
-            f"exceeds behaviour.catalogue.topics={behaviour.catalogue.topics}"
+            f"behaviour.catalogue.initial_fund: {cat.initial_fund} exceeds "
+            f"behaviour.catalogue.size={cat.size}"
         )
-    if behaviour.assessment.good > behaviour.assessment.excellent:
+    if cat.teacher_temas[1] > cat.initial_fund:
         raise ConfigError(
-            "behaviour.assessment.good: must not exceed behaviour.assessment.excellent"
+            f"behaviour.catalogue.teacher_temas: max {cat.teacher_temas[1]} "
+            f"exceeds behaviour.catalogue.initial_fund={cat.initial_fund}"
+        )
+    if behaviour.assessment.excellent_share > behaviour.assessment.good_share:
+        raise ConfigError(
+            "behaviour.assessment.excellent_share: must not exceed "
+            "behaviour.assessment.good_share (excellent is part of good or better)"
         )
     if behaviour.supervision.protect + behaviour.supervision.models_practice > 1.0:
         raise ConfigError(
