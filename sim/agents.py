@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.kinds import Origin, SchoolState, Stance
 from sim.practice import is_genuine
+from sim.rules.catalogue import interest
 from sim.rules.mandate import mandate_in_force
 from sim.rules.opportunities import ministry_paid_coaches
 from sim.rules.reversal import withdrawn
@@ -24,8 +25,8 @@ if TYPE_CHECKING:
 
 
 class Student(mesa.Agent):
-    """A student learns the tema it chose from a tutor who masters it and, once it has
-    demonstrated that tema in public, tutors it to others."""
+    """A student learns the temas it chose from tutors who master them and, once it has
+    demonstrated one in public, tutors it to others."""
 
     model: TutorialNetworkModel
 
@@ -38,28 +39,45 @@ class Student(mesa.Agent):
         return int(self.model.students.school[self.index])
 
     @property
-    def mastery(self) -> np.ndarray:
-        """Mastery of each tema of the catalogue, in [0, 1]."""
-        return self.model.students.mastery[:, self.index].copy()
+    def score(self) -> float:
+        """The share of the curriculum it has learned, in [0, 1] (what the test measures)."""
+        return float(self.model.students.score[self.index])
 
     @property
-    def interest(self) -> np.ndarray:
-        return self.model.students.interest[:, self.index].copy()
+    def engagement(self) -> float:
+        """Its own engagement in learning, in [0, 1]."""
+        return float(self.model.students.engagement[self.index])
+
+    def interest(self, tema: int) -> int:
+        """How much a tema interests it, 0..255."""
+        return int(interest(self.model.students.taste[self.index], tema))
 
     @property
-    def tema(self) -> int | None:
-        k = int(self.model.students.tema[self.index])
+    def temas(self) -> list[int]:
+        """The temas it is working on now."""
+        return [int(k) for k in self.model.students.temas[:, self.index] if k >= 0]
+
+    @property
+    def progress(self) -> list[float]:
+        """How far it is with each tema it is working on (1: ready to demonstrate)."""
+        st = self.model.students
+        return [float(p) for k, p in zip(st.temas[:, self.index], st.progress[:, self.index],
+                                          strict=True) if k >= 0]  # fmt: skip
+
+    @property
+    def mastered(self) -> list[int]:
+        """The temas it has demonstrated in public."""
+        return _members(int(self.model.students.mastered[self.index]))
+
+    @property
+    def tutor_of(self) -> int | None:
+        """The tema it tutors: the latest it demonstrated."""
+        k = int(self.model.students.tutors[self.index])
         return None if k < 0 else k
 
     @property
-    def tutor_of(self) -> list[int]:
-        """The temas this student has demonstrated and can tutor."""
-        mask = int(self.model.students.tutor_of[self.index])
-        return [k for k in range(self.model.params.behaviour.catalogue.topics) if mask >> k & 1]
-
-    @property
     def is_tutor(self) -> bool:
-        return bool(self.model.students.tutor_of[self.index])
+        return self.tutor_of is not None
 
     @property
     def school_engagement(self) -> float:
@@ -97,8 +115,7 @@ class Teacher(mesa.Agent):
     @property
     def catalogue(self) -> list[int]:
         """The temas this teacher masters and so can offer."""
-        mask = int(self._get("topics"))
-        return [k for k in range(self.model.params.behaviour.catalogue.topics) if mask >> k & 1]
+        return _members(int(self._get("temas")))
 
     @property
     def practice(self) -> float:
@@ -233,3 +250,8 @@ class MinistryNode(mesa.Agent):
 
 def school_state_name(code: int) -> str:
     return SchoolState.labels()[code]
+
+
+def _members(bits: int) -> list[int]:
+    """The temas in a bit set."""
+    return [k for k in range(64) if bits >> k & 1]

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import Origin, SchoolState, Stance
+from sim.population import popcount64
 from sim.practice import adopters_per_school, genuine_schools, genuine_teachers
 from sim.rules.assessment import levels, student_scores
 from sim.rules.mandate import cascade_depth, cascade_quality, mandate_reaches_schools
+from sim.rules.tutoring import student_tutors_per_school
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -65,15 +67,17 @@ def bureaucratization(model: TutorialNetworkModel, states: np.ndarray) -> dict[s
 def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
     """One row of the per-step table."""
     t, s, st = model.teachers, model.schools, model.students
-    a = model.params.behaviour.assessment
     states = school_states(model)
     genuine = genuine_teachers(model)
     surface = t.adopted & ~genuine
-    tutors = np.add.reduceat(st.tutor_of != 0, s.student_start, dtype=np.int64)
+    tutors = student_tutors_per_school(model)
     scores = student_scores(model)
     adopting_school = (states == SchoolState.GENUINE) | (states == SchoolState.SURFACE)
     in_adopting = np.repeat(adopting_school, s.n_students)
-    good, excellent = levels(scores, a.good, a.excellent)
+    good, excellent = levels(scores, model.enlace)
+    engagement = st.engagement
+    voluntary = engagement >= np.float32(model.params.behaviour.students.voluntary_threshold)
+    g = model.graduation
     row: dict[str, float] = {
         "step": model.steps,
         "year": model.calendar_year(),
@@ -97,6 +101,18 @@ def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
         "mastery_other_schools": _mean_or_nan(scores[~in_adopting]),
         "share_good_excellent": good,
         "share_excellent": excellent,
+        "fund_temas": model.fund.size,
+        "demonstrations": int(s.demonstrations.sum()),
+        "temas_mastered_mean": float(popcount64(st.mastered).mean()),
+        "student_engagement_mean": float(engagement.mean()),
+        "student_engagement_adopting": _mean_or_nan(engagement[in_adopting]),
+        "share_voluntary_time": float(voluntary.mean()),
+        "share_voluntary_time_adopting": _mean_or_nan(voluntary[in_adopting]),
+        "graduates_continuing": g.continuing,
+        "graduates_continuing_adopting": g.continuing_adopting,
+        "graduates_continuing_other": g.continuing_other,
+        "exchange_goers": model.exchanges.goers,
+        "adults_tutored_by_students": model.exchanges.adults_tutored,
         "motivation_mean": float(t.motivation.mean()),
         "motivation_adopters": _mean_or_nan(t.motivation[t.adopted]),
         "coach_load": float(min(model.coaching.load, 1e9)),
@@ -117,7 +133,14 @@ def _mean_or_nan(x: np.ndarray) -> float:
 
 # Learning outcomes change with the cohort: they are also taken at the end of the last complete
 # school year, the month before a new cohort enters, so runs of any length compare alike.
-YEAR_END = ("mastery_mean", "share_good_excellent", "share_excellent")
+YEAR_END = (
+    "mastery_mean",
+    "share_good_excellent",
+    "share_excellent",
+    "temas_mastered_mean",
+    "student_engagement_mean",
+    "share_voluntary_time",
+)
 
 
 def run_summary(model: TutorialNetworkModel, table: list[dict[str, float]]) -> dict[str, float]:

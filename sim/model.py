@@ -16,8 +16,10 @@ from sim.params import ConfigError, Params
 from sim.practice import genuine_teachers
 from sim.rules import (
     assessment,
+    catalogue,
     coaching,
     diffusion,
+    exchanges,
     mandate,
     motivation,
     opportunities,
@@ -57,13 +59,17 @@ class TutorialNetworkModel(mesa.Model):
         # Lowest-performing first; ties broken by school index so the order is well defined.
         self.achievement_order = np.argsort(self.schools.achievement, kind="stable")
         self.school_score = assessment.school_scores(self)
+        self.enlace = assessment.setup(self)  # level cut-offs, from the scores at the start
 
         self.movement_active = params.scenario.movement.enabled
         # Each rule's own parameters and state (the rest lives on the population arrays).
+        self.fund = catalogue.setup(self)
         self.withdrawal = reversal.setup(self)
         self.openings = opportunities.setup(self)
         self.coaching = coaching.setup(self)
         self.supervision = supervision.setup(self)
+        self.exchanges = exchanges.setup(self)
+        self.graduation = turnover.setup(self)
         self.programmes = [p for p in [mandate.mandate_programme(self)] if p is not None]
         self.events_log: list[tuple[int, float, EventKind]] = []
 
@@ -81,6 +87,7 @@ class TutorialNetworkModel(mesa.Model):
         mandate.roll_out(self)  # the ministry requires the next lowest-performing schools
         self.exposure = network.genuine_share_of_contacts(self, genuine_teachers(self))
         diffusion.recruit_volunteers(self)  # visits, interchanges, demonstrations recruit
+        exchanges.hold_exchanges(self)  # students visit other schools and tutor their adults
         supervision.update_supervision(self)  # load, drift to format-checking, paperwork
         coaching.teach_practice(self)  # coaches, nodes and peers tutor teachers in the practice
         tutoring.tutor_students(self)  # catalogue, choice, inquiry, public demonstration

@@ -88,7 +88,9 @@ class SystemParams:
 class CatalogueParams:
     size: int = spec(8, 64, "the most temas the shared fund holds (a student's record: 64 bits)")
     initial_fund: int = spec(1, 64, "temas worked out when the movement starts")
-    teacher_temas: list[int] = spec(0, 64, "min and max temas of the initial fund a teacher masters")
+    teacher_temas: list[int] = spec(
+        0, 64, "min and max temas of the initial fund a teacher masters"
+    )
     held: int = spec(1, 3, "temas a student may hold at once")
     effort_spread: float = spec(0.0, 3.0, "sd of the log effort of a tema (median effort 1)")
     new_tema_rate: float = prob("monthly chance a genuine teacher works out a new tema")
@@ -102,7 +104,9 @@ class TutoringParams:
     tutees_per_teacher: int = spec(0, 100, "learners an adopted teacher can tutor at once")
     tutees_per_student_tutor: int = spec(0, 100, "learners a student tutor can tutor at once")
     interest_weight: float = prob("how much interest in the tema speeds inquiry")
-    conventional_rate: float = prob("share of the curriculum still to learn a month of lessons adds")
+    conventional_rate: float = prob(
+        "share of the curriculum still to learn a month of lessons adds"
+    )
     time_share: float = prob("share of school time spent in tutorial relationships")
     practice_parts: int = spec(1, 10, "parts of the practice that must all work for learning")
 
@@ -115,7 +119,9 @@ class StudentParams:
     demonstration_boost: float = prob("engagement gained on demonstrating in public")
     voluntary_threshold: float = prob("engagement from which a student gives its own time")
     voluntary_time: float = spec(0.0, 10.0, "extra inquiry time it gives, per tutorial time")
-    continue_base: float = prob("chance a graduate at resting engagement goes on to upper secondary")
+    continue_base: float = prob(
+        "chance a graduate at resting engagement goes on to upper secondary"
+    )
     continue_engagement: float = spec(0.0, 10.0, "added chance per unit of engagement above rest")
 
 

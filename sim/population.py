@@ -11,6 +11,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+TASTES = 1 << 16  # a student's taste is a uint16; its interests are a function of it
+
 
 @dataclass
 class Arrays:
@@ -58,7 +60,7 @@ class Schools(Arrays):
 @dataclass
 class Teachers(Arrays):
     school: np.ndarray  # int32, current school
-    topics: np.ndarray  # uint8 bit mask: the temas the teacher masters (its catalogue)
+    temas: np.ndarray  # uint64 bit set: the temas of the fund the teacher masters (its catalogue)
     practice: np.ndarray  # float32 in [0,1]: mastery of the tutorial practice
     motivation: np.ndarray  # float32 in [0,1]
     motivation0: np.ndarray  # float32: the teacher's own resting level
@@ -72,10 +74,13 @@ class Teachers(Arrays):
 class Students(Arrays):
     school: np.ndarray  # int32, sorted
     grade: np.ndarray  # int8, 0..cohort_years-1
-    interest: np.ndarray  # uint8 [topics, n]: how much each tema interests the student
-    mastery: np.ndarray  # float32 [topics, n] in [0,1]
-    tema: np.ndarray  # int8: the tema being learned, -1 for none
-    tutor_of: np.ndarray  # uint8 bit mask: temas demonstrated, so tutored to others
+    taste: np.ndarray  # uint16: which temas interest the student (sim.rules.catalogue.interest)
+    temas: np.ndarray  # int8 [held, n]: the temas the student is working on, -1 for none
+    progress: np.ndarray  # float32 [held, n] in [0,1]: how far each is; 1 is ready to show
+    mastered: np.ndarray  # uint64 bit set: temas demonstrated in public
+    tutors: np.ndarray  # int8: the tema it tutors (its latest demonstrated), -1 for none
+    score: np.ndarray  # float32 in [0,1]: the share of the curriculum it has learned
+    engagement: np.ndarray  # float32 in [0,1]: the student's own motivation to learn
 
 
 @dataclass
@@ -89,10 +94,12 @@ class Supervisors(Arrays):
     load: np.ndarray  # float32: adopters to follow / what one supervisor can follow
 
 
-def bit(topic: int | np.ndarray) -> np.ndarray:
-    return np.left_shift(np.uint8(1), np.asarray(topic, dtype=np.uint8))
+def bit(tema: int | np.ndarray) -> np.ndarray:
+    """The bit of a tema in a uint64 bit set."""
+    return np.left_shift(np.uint64(1), np.asarray(tema, dtype=np.uint64))
 
 
-def popcount8(mask: np.ndarray) -> np.ndarray:
-    """Number of set bits of a uint8 array."""
-    return np.unpackbits(mask.astype(np.uint8)[:, None], axis=1).sum(axis=1)
+def popcount64(mask: np.ndarray) -> np.ndarray:
+    """Number of set bits of each value of a uint64 array."""
+    as_bytes = np.ascontiguousarray(mask, dtype=np.uint64).view(np.uint8).reshape(-1, 8)
+    return np.unpackbits(as_bytes, axis=1).sum(axis=1)

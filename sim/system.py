@@ -9,7 +9,7 @@ import scipy.sparse as sp
 
 from sim.kinds import Origin, Stance
 from sim.params import BehaviourParams, SystemParams
-from sim.population import Hierarchy, Schools, Students, Supervisors, Teachers
+from sim.population import TASTES, Hierarchy, Schools, Students, Supervisors, Teachers, bit
 
 
 @dataclass
@@ -70,17 +70,15 @@ def build_schools(p: SystemParams, n_zones: int, rng: np.random.Generator) -> Sc
     )
 
 
-def random_topic_masks(
-    rng: np.random.Generator, n: int, topics: int, lo_hi: list[int]
-) -> np.ndarray:
-    """A catalogue of between lo and hi distinct temas for each of n tutors, as bit masks."""
+def random_catalogues(rng: np.random.Generator, n: int, fund: int, lo_hi: list[int]) -> np.ndarray:
+    """A catalogue of between lo and hi distinct temas of the first `fund` for each of n tutors,
+    as uint64 bit sets."""
     count = _uniform_int(rng, lo_hi, n)
-    order = np.argsort(rng.random((n, topics)), axis=1)
+    order = np.argsort(rng.random((n, fund)), axis=1)
     ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(topics)[None, :], axis=1)
+    np.put_along_axis(ranks, order, np.arange(fund)[None, :], axis=1)
     chosen = ranks < count[:, None]
-    weights = (1 << np.arange(topics)).astype(np.uint16)
-    return (chosen * weights).sum(axis=1).astype(np.uint8)
+    return np.bitwise_or.reduce(chosen * bit(np.arange(fund))[None, :], axis=1).astype(np.uint64)
 
 
 def build_teachers(schools: Schools, m: BehaviourParams, rng: np.random.Generator) -> Teachers:
@@ -90,7 +88,7 @@ def build_teachers(schools: Schools, m: BehaviourParams, rng: np.random.Generato
     motivation0 = np.clip(mot.initial_mean + mot.initial_sd * rng.standard_normal(n), 0, 1)
     return Teachers(
         school=school,
-        topics=random_topic_masks(rng, n, m.catalogue.topics, m.catalogue.teacher_topics),
+        temas=random_catalogues(rng, n, m.catalogue.initial_fund, m.catalogue.teacher_temas),
         practice=np.zeros(n, dtype=np.float32),
         motivation=motivation0.astype(np.float32),
         motivation0=motivation0.astype(np.float32),
@@ -103,19 +101,28 @@ def build_teachers(schools: Schools, m: BehaviourParams, rng: np.random.Generato
 
 def build_students(schools: Schools, m: BehaviourParams, rng: np.random.Generator) -> Students:
     school = np.repeat(np.arange(schools.count, dtype=np.int32), schools.n_students)
-    n, k = school.size, m.catalogue.topics
-    mastery = rng.standard_normal((k, n), dtype=np.float32)
-    mastery *= np.float32(m.assessment.initial_spread)
-    mastery += schools.achievement[school][None, :]
-    np.clip(mastery, 0.0, 1.0, out=mastery)
+    n, held = school.size, m.catalogue.held
     return Students(
         school=school,
         grade=rng.integers(0, m.turnover.cohort_years, size=n, dtype=np.int8),
-        interest=rng.integers(0, 256, size=(k, n), dtype=np.uint8),
-        mastery=mastery,
-        tema=np.full(n, -1, dtype=np.int8),
-        tutor_of=np.zeros(n, dtype=np.uint8),
+        taste=rng.integers(0, TASTES, size=n, dtype=np.uint16),
+        temas=np.full((held, n), -1, dtype=np.int8),
+        progress=np.zeros((held, n), dtype=np.float32),
+        mastered=np.zeros(n, dtype=np.uint64),
+        tutors=np.full(n, -1, dtype=np.int8),
+        score=initial_scores(schools.achievement[school], m, rng),
+        engagement=np.full(n, m.students.engagement_rest, dtype=np.float32),
     )
+
+
+def initial_scores(
+    achievement: np.ndarray, m: BehaviourParams, rng: np.random.Generator
+) -> np.ndarray:
+    """Students' scores on entering: their school's achievement and a spread around it."""
+    score = rng.standard_normal(achievement.size, dtype=np.float32)
+    score *= np.float32(m.assessment.initial_spread)
+    score += achievement
+    return np.clip(score, 0.0, 1.0, out=score)
 
 
 def build_supervisors(n_zones: int, m: BehaviourParams, rng: np.random.Generator) -> Supervisors:

@@ -1,18 +1,39 @@
 """The yearly standardized test (ENLACE) and, where it carries stakes, test-and-punish (004).
 
-At the end of each school year every school's students are tested; the score is their mean
-mastery. Under a high-stakes regime the lowest-scoring schools are punished for the next year:
-their teachers feel the pressure and turn part of the tutorial time to test preparation.
+At the end of each school year every school's students are tested on what they have learned of
+the curriculum (their score). ENLACE reports four levels; the cut-offs for good and excellent are
+set once, from the distribution of scores when the run starts, so that the shares at each level
+start where the national record puts them and every school's share can move. Under a
+high-stakes regime the lowest-scoring schools are punished for the next year: their teachers
+feel the pressure and turn part of the tutorial time to test preparation.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
+
+
+@dataclass(frozen=True)
+class Cutoffs:
+    """The scores at which ENLACE's good and excellent levels begin."""
+
+    good: float
+    excellent: float
+
+
+def setup(model: TutorialNetworkModel) -> Cutoffs:
+    """Cut-offs that put `good_share` of the system's students at good or better and
+    `excellent_share` at excellent at the start (assumption: the system's students stand for the
+    national distribution the levels are reported against)."""
+    a = model.params.behaviour.assessment
+    good, excellent = np.quantile(model.students.score, [1 - a.good_share, 1 - a.excellent_share])
+    return Cutoffs(good=float(good), excellent=float(excellent))
 
 
 def test_if_due(model: TutorialNetworkModel) -> None:
@@ -22,14 +43,14 @@ def test_if_due(model: TutorialNetworkModel) -> None:
 
 
 def student_scores(model: TutorialNetworkModel) -> np.ndarray:
-    """Each student's mean mastery over the catalogue."""
-    return model.students.mastery.mean(axis=0)
+    """Each student's score: the share of the curriculum it has learned."""
+    return model.students.score
 
 
 def school_scores(model: TutorialNetworkModel) -> np.ndarray:
     s = model.schools
-    per_student = student_scores(model)
-    return (np.add.reduceat(per_student, s.student_start) / s.n_students).astype(np.float32)
+    total = np.add.reduceat(student_scores(model), s.student_start, dtype=np.float64)
+    return (total / s.n_students).astype(np.float32)
 
 
 def punish_lowest(model: TutorialNetworkModel) -> None:
@@ -42,7 +63,10 @@ def punish_lowest(model: TutorialNetworkModel) -> None:
     s.punished[np.argsort(model.school_score, kind="stable")[:n]] = True
 
 
-def levels(scores: np.ndarray, good: float, excellent: float) -> tuple[float, float]:
+def levels(scores: np.ndarray, cutoffs: Cutoffs) -> tuple[float, float]:
     """Shares of students at ENLACE level good or better, and at excellent."""
     n = max(scores.size, 1)
-    return float((scores >= good).sum() / n), float((scores >= excellent).sum() / n)
+    return (
+        float((scores >= cutoffs.good).sum() / n),
+        float((scores >= cutoffs.excellent).sum() / n),
+    )

@@ -1,9 +1,10 @@
 """Teachers learn the practice the way students do: as tutees of someone more masterful (004).
 
-Three sources of tutoring reach adopters: coach visits (the movement's coaches, the ministry's
-coaches through the training cascade, supervisors who model the practice), interchanges with
-contacts in genuine practice, and practising it with their own students. Capacity is limited:
-when demand exceeds it, each teacher is visited with probability capacity / demand.
+Sources of tutoring reach adopters: coach visits (the movement's coaches, the ministry's
+coaches through the training cascade, supervisors who model the practice, zone nodes), each
+tutoring the teacher in one tema of the fund; interchanges with contacts in genuine practice;
+their own student tutors; and practising it with their own students. Capacity is limited: when
+demand exceeds it, each teacher is visited with probability capacity / demand.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import Origin, Stance
+from sim.rules.catalogue import learn_a_tema
 from sim.rules.mandate import cascade_quality, mandate_reaches_schools
 from sim.rules.opportunities import ministry_paid_coaches
 from sim.rules.tutoring import student_tutors_per_school, tutorial_time_share
@@ -47,7 +49,11 @@ def teach_practice(model: TutorialNetworkModel) -> None:
     capacity = zone_supervisor_visits(model, gain) + zone_node_visits(model, gain)
     for eligible, visits, quality in coach_pools(model):
         capacity += visits
-        gain[visit(model, eligible, visits)] += p.coach_rate * quality
+        visited = visit(model, eligible, visits)
+        gain[visited] += p.coach_rate * quality
+        learn_a_tema(model, visited)
+    # Adults a visiting student tutored this month count as the coach visits they equal.
+    capacity += model.exchanges.adults_tutored
     adopted = t.adopted
     # Student tutors tutor adults too (000 l.41, l.113): the more of a school's students tutor,
     # the more its teachers learn the practice from them.
@@ -131,4 +137,5 @@ def zone_visits(
         p_zone = np.where(demand > 0, np.minimum(1.0, capacity / demand), 0.0)
     visited = adopted[model.rng.random(adopted.size) < p_zone[zone[adopted]]]
     gain[visited] += model.coaching.pars.coach_rate * quality
+    learn_a_tema(model, visited)
     return int(capacity[demand > 0].sum())

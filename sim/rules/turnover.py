@@ -7,11 +7,16 @@ teacher who had adopted only because its school was mandated leaves that adoptio
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.kinds import Origin
+from sim.population import TASTES
+from sim.practice import school_adopted
+from sim.system import initial_scores
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -31,20 +36,56 @@ def move_teachers(model: TutorialNetworkModel) -> None:
     t.adopted[left_mandate] = False
 
 
+@dataclass
+class Graduation:
+    """Of the last cohort to graduate: the expected share going on to upper secondary, over all
+    schools, adopting schools and the others (NaN until a cohort has graduated there)."""
+
+    continuing: float = math.nan
+    continuing_adopting: float = math.nan
+    continuing_other: float = math.nan
+
+
+def setup(model: TutorialNetworkModel) -> Graduation:
+    return Graduation()
+
+
+def continuing_chance(model: TutorialNetworkModel, students: np.ndarray) -> np.ndarray:
+    """Each graduate's chance of enrolling in upper secondary: engaged students more often go on
+    (000 l.55; assumption: linear in engagement above the default culture's)."""
+    p = model.params.behaviour.students
+    e = model.students.engagement[students]
+    return np.clip(p.continue_base + p.continue_engagement * (e - p.engagement_rest), 0.0, 1.0)
+
+
+def record_graduates(model: TutorialNetworkModel, leaving: np.ndarray) -> None:
+    """The expected share of this cohort's graduates who go on, by kind of school."""
+    chance = continuing_chance(model, leaving)
+    adopting = school_adopted(model)[model.students.school[leaving]]
+    g = model.graduation
+    g.continuing = _mean(chance)
+    g.continuing_adopting = _mean(chance[adopting])
+    g.continuing_other = _mean(chance[~adopting])
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if x.size else math.nan
+
+
 def graduate_cohort(model: TutorialNetworkModel) -> None:
-    """At the end of the school year the oldest grade leaves and new students enter."""
+    """At the end of the school year the oldest grade leaves and new students enter in place."""
     if not model.is_end_of_school_year():
         return
     p = model.params.behaviour
     st = model.students
     st.grade += 1
     leaving = np.flatnonzero(st.grade >= p.turnover.cohort_years)
+    record_graduates(model, leaving)
     st.grade[leaving] = 0
-    k = p.catalogue.topics
-    fresh = model.rng.standard_normal((k, leaving.size), dtype=np.float32)
-    fresh *= np.float32(p.assessment.initial_spread)
-    fresh += model.schools.achievement[st.school[leaving]][None, :]
-    st.mastery[:, leaving] = np.clip(fresh, 0.0, 1.0)
-    st.interest[:, leaving] = model.rng.integers(0, 256, size=(k, leaving.size), dtype=np.uint8)
-    st.tema[leaving] = -1
-    st.tutor_of[leaving] = 0
+    st.score[leaving] = initial_scores(model.schools.achievement[st.school[leaving]], p, model.rng)
+    st.taste[leaving] = model.rng.integers(0, TASTES, size=leaving.size, dtype=np.uint16)
+    st.temas[:, leaving] = -1
+    st.progress[:, leaving] = 0
+    st.mastered[leaving] = 0
+    st.tutors[leaving] = -1
+    st.engagement[leaving] = p.students.engagement_rest

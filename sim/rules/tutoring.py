@@ -1,11 +1,14 @@
 """The instructional core: catalogue, choice by interest, inquiry, public demonstration (000).
 
-A tutor offers the temas it masters; each learner without a tema chooses, among those offered at
-its school, the one that interests it most and that it has not mastered yet. Inquiry with a tutor
-raises mastery at a pace set by the fidelity of the school's practice, the time given to it, how
-many tutors are free for that tema, and the learner's interest. On reaching the demonstration
-threshold the learner demonstrates in public and becomes a tutor of that tema. Everyone also
-sits through the whole-class lesson of the default culture, one tema per month.
+Everyone sits through the whole-class lesson of the default culture. In a school that practises
+tutorial relations, a tutor offers the temas it masters: adopted teachers, and students who have
+demonstrated a tema and now tutor it. A student holds a few temas at a time; a free place takes
+the offered tema that interests it most among those it has not mastered. Inquiry with a tutor
+advances each tema at a pace set by how whole the school's practice is, the time given to it,
+how many tutors are free for that tema, the student's interest and its own time; on the school's
+demonstration day every finished tema is shown in public: the student masters it, its score
+rises, and it becomes a tutor of that tema. Students who learn this way become engaged, and the
+engaged give their own time (000 l.55, l.111).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from sim.practice import adopters_per_school, per_school, school_adopted
+from sim.rules.catalogue import work_out_new_temas
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -24,24 +28,24 @@ if TYPE_CHECKING:
 def tutor_students(model: TutorialNetworkModel) -> None:
     s = model.schools
     s.demonstrations[:] = 0
-    s.engagement[:] = 0.0
     conventional_lesson(model)
-    practising = school_adopted(model)
-    if not practising.any():
-        return
-    learners = students_of(model, practising)
-    school = model.students.school[learners]
-    teacher_slots, student_tutors = tutor_supply(model, learners, school)
-    supply = (
-        teacher_slots + model.params.behaviour.tutoring.tutees_per_student_tutor * student_tutors
-    )
-    choose_temas(model, learners, school, offered=supply > 0)
-    inquire(model, learners, school, supply)
+    work_out_new_temas(model)
+    practising = np.flatnonzero(school_adopted(model))
+    if practising.size:
+        inquire(model, practising)
+    settle_engagement(model)
+    if practising.size:
+        demonstrate(model, practising[demonstration_day(model, practising)])
+    s.engagement[:] = school_engagement(model)
 
 
-def students_of(model: TutorialNetworkModel, schools: np.ndarray) -> np.ndarray:
-    """The students of the schools selected by a boolean mask."""
-    return np.flatnonzero(np.repeat(schools, model.schools.n_students))
+def conventional_lesson(model: TutorialNetworkModel) -> None:
+    """The month's whole-class lesson at one pace (the default culture): every student learns a
+    small share of what it has still to learn."""
+    rate = np.float32(model.params.behaviour.tutoring.conventional_rate)
+    score = model.students.score
+    score *= 1 - rate
+    score += rate
 
 
 def tutorial_time_share(model: TutorialNetworkModel) -> np.ndarray:
@@ -56,45 +60,9 @@ def tutorial_time_share(model: TutorialNetworkModel) -> np.ndarray:
 
 
 def student_tutors_per_school(model: TutorialNetworkModel) -> np.ndarray:
-    """Students who have demonstrated at least one tema and so tutor it, per school."""
+    """Students who have demonstrated a tema and so tutor it, per school."""
     s = model.schools
-    return np.add.reduceat(model.students.tutor_of != 0, s.student_start, dtype=np.int64)
-
-
-def conventional_lesson(model: TutorialNetworkModel) -> None:
-    """The month's tema taught to the whole class at one pace (the default culture)."""
-    k = model.steps % model.params.behaviour.catalogue.topics
-    rate = np.float32(model.params.behaviour.tutoring.conventional_rate)
-    row = model.students.mastery[k]
-    row *= 1 - rate
-    row += rate
-
-
-def tutor_supply(
-    model: TutorialNetworkModel, learners: np.ndarray, school: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per [tema, school]: tutee slots offered by adopted teachers, and student tutors."""
-    m = model.params.behaviour
-    topics, n_schools = m.catalogue.topics, model.schools.count
-    t = model.teachers
-    adopters = np.flatnonzero(t.adopted)
-    teacher_slots = np.zeros((topics, n_schools), dtype=np.float32)
-    student_tutors = np.zeros((topics, n_schools), dtype=np.float32)
-    for k in range(topics):
-        masters = adopters[(t.topics[adopters] >> k) & 1 == 1]
-        teacher_slots[k] = np.bincount(t.school[masters], minlength=n_schools)
-    _count_student_tutors(learners, school, model.students.tutor_of, student_tutors)
-    teacher_slots *= m.tutoring.tutees_per_teacher
-    return teacher_slots, student_tutors
-
-
-def choose_temas(
-    model: TutorialNetworkModel, learners: np.ndarray, school: np.ndarray, offered: np.ndarray
-) -> None:
-    """Learners without a tema (or whose tema is no longer offered) choose by interest."""
-    st = model.students
-    threshold = np.float32(model.params.behaviour.catalogue.demonstration_threshold)
-    _choose(learners, school, st.tema, st.mastery, st.interest, offered, threshold)
+    return np.add.reduceat(model.students.tutors >= 0, s.student_start, dtype=np.int64)
 
 
 def whole_practice(model: TutorialNetworkModel) -> np.ndarray:
@@ -115,127 +83,185 @@ def school_fidelity(model: TutorialNetworkModel) -> np.ndarray:
         return np.where(adopters > 0, practice / adopters, 0.0)
 
 
-def inquire(
-    model: TutorialNetworkModel, learners: np.ndarray, school: np.ndarray, supply: np.ndarray
-) -> None:
-    """A month of inquiry for every learner with a tema; then the public demonstrations."""
-    m = model.params.behaviour
+def adopters_by_school(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray]:
+    """Adopted teachers' catalogues grouped by school: (temas in school order, offsets)."""
+    t = model.teachers
+    adopters = np.flatnonzero(t.adopted)
+    order = adopters[np.argsort(t.school[adopters], kind="stable")]
+    offsets = np.zeros(model.schools.count + 1, dtype=np.int64)
+    np.cumsum(np.bincount(t.school[order], minlength=model.schools.count), out=offsets[1:])
+    return t.temas[order], offsets
+
+
+def speed_by_interest(model: TutorialNetworkModel) -> np.ndarray:
+    """How much a student's interest in its tema (0..255) speeds inquiry."""
+    w = model.params.behaviour.tutoring.interest_weight
+    return np.arange(256, dtype=np.float32) * np.float32(w / 255.0) + np.float32(1 - w)
+
+
+def inquire(model: TutorialNetworkModel, practising: np.ndarray) -> None:
+    """A month of choice and inquiry in each practising school, over its own students."""
+    b = model.params.behaviour
     st, s = model.students, model.schools
-    demand = np.zeros(supply.shape, dtype=np.int64)
-    _count_demand(learners, school, st.tema, demand)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(demand > 0, np.minimum(1.0, supply / demand), 0.0)
-    time = tutorial_time_share(model)
-    pace = (m.tutoring.rate * school_fidelity(model) * time).astype(np.float32)
-    # Pace times the share of a free tutor a learner gets, per [tema, school].
-    pace_with_tutor = pace[None, :] * ratio.astype(np.float32)
-    # How much a learner's interest in its tema (0..255) speeds inquiry.
-    w = m.tutoring.interest_weight
-    speed = np.arange(256, dtype=np.float32) * np.float32(w / 255.0) + np.float32(1 - w)
-    threshold = np.float32(m.catalogue.demonstration_threshold)
-    gained = np.zeros(s.count)
-    demonstrates = np.zeros(learners.size, dtype=np.bool_)
-    _inquire(
-        learners, school, st.tema, st.mastery, st.interest, pace_with_tutor, speed, threshold,
-        gained, demonstrates,
+    pace = (b.tutoring.rate * school_fidelity(model) * tutorial_time_share(model)).astype(
+        np.float32
+    )
+    temas, offsets = adopters_by_school(model)
+    _inquire_schools(
+        practising, s.student_start, s.n_students, temas, offsets, pace,
+        st.temas, st.progress, st.mastered, st.tutors, st.taste, st.engagement,
+        model.fund.size, model.fund.effort, model.fund.interest, speed_by_interest(model),
+        np.float32(b.tutoring.tutees_per_teacher), np.float32(b.tutoring.tutees_per_student_tutor),
+        np.float32(b.students.voluntary_threshold), np.float32(1.0 + b.students.voluntary_time),
+        np.float32(b.students.engagement_gain),
     )  # fmt: skip
-    # Engagement: the month's gain against what fully faithful tutoring gives in the usual time.
-    s.engagement[:] = gained / (m.tutoring.rate * m.tutoring.time_share * s.n_students)
-    demonstrate(model, learners[demonstrates])
 
 
-def demonstrate(model: TutorialNetworkModel, who: np.ndarray) -> None:
-    """Public demonstration: the learner becomes a tutor of the tema and is free to choose anew."""
-    st = model.students
-    st.tutor_of[who] |= np.left_shift(np.uint8(1), st.tema[who].astype(np.uint8))
-    model.schools.demonstrations[:] = np.bincount(st.school[who], minlength=model.schools.count)
-    st.tema[who] = -1
+def settle_engagement(model: TutorialNetworkModel) -> None:
+    """Every student's engagement relaxes toward its resting level (the default culture)."""
+    p = model.params.behaviour.students
+    e = model.students.engagement
+    e *= np.float32(1.0 - p.engagement_decay)
+    e += np.float32(p.engagement_decay * p.engagement_rest)
+
+
+def demonstration_day(model: TutorialNetworkModel, schools: np.ndarray) -> np.ndarray:
+    """Which of these schools hold their demonstration day this month: every
+    `catalogue.demonstration_every` months, on a calendar staggered across schools."""
+    every = model.params.behaviour.catalogue.demonstration_every
+    return (model.steps + schools) % every == 0
+
+
+def demonstrate(model: TutorialNetworkModel, schools: np.ndarray) -> None:
+    """Demonstration day: every finished tema is shown in public; the student masters it, the
+    score rises by what a tema is worth, presenting builds confidence, and it tutors the tema."""
+    b = model.params.behaviour
+    st, s = model.students, model.schools
+    _demonstrate(
+        schools, s.student_start, s.n_students, st.temas, st.progress, st.mastered, st.tutors,
+        st.score, st.engagement, np.float32(b.catalogue.tema_worth),
+        np.float32(b.students.demonstration_boost), s.demonstrations,
+    )  # fmt: skip
+
+
+def school_engagement(model: TutorialNetworkModel) -> np.ndarray:
+    """Per school: how far its students' engagement stands above the default culture's, in
+    [0, 1] (what rewards its teachers)."""
+    p = model.params.behaviour.students
+    s = model.schools
+    above = np.maximum(model.students.engagement - np.float32(p.engagement_rest), 0)
+    total = np.add.reduceat(above, s.student_start, dtype=np.float64)
+    return (total / (s.n_students * (1.0 - p.engagement_rest))).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- compiled loops
-# The passes over learners run as compiled loops (numba): at national scale there are
-# tens of millions of learners, and one loop touches each once where array expressions would
-# make a dozen passes. They compute in float32 exactly as the array version of these rules did.
+# Each practising school's students are one contiguous slice (students are sorted by school),
+# so the loops work school by school with the school's tema counts in a small local array. At
+# national scale there are tens of millions of students: one loop touches each once.
 
 
 @njit(cache=True)
-def _count_student_tutors(learners, school, tutor_of, student_tutors):
-    """Learners who have demonstrated each tema, per [tema, school]."""
-    for j in range(learners.size):
-        mask = tutor_of[learners[j]]
-        k = 0
-        while mask:
-            if mask & 1:
-                student_tutors[k, school[j]] += 1
-            mask >>= 1
-            k += 1
-
-
-@njit(cache=True)
-def _choose(learners, school, tema, mastery, interest, offered, threshold):
-    """Keep a tema still offered; otherwise take the most interesting offered tema not yet
-    mastered (the first one on ties), or none."""
-    for j in range(learners.size):
-        i, s = learners[j], school[j]
-        if tema[i] >= 0 and offered[tema[i], s]:
-            continue
-        best, best_score = -1, 0
-        for k in range(offered.shape[0]):
-            if offered[k, s] and mastery[k, i] < threshold and interest[k, i] + 1 > best_score:
-                best, best_score = k, interest[k, i] + 1
-        tema[i] = best
-
-
-@njit(cache=True)
-def _count_demand(learners, school, tema, demand):
-    """Learners per [tema, school]."""
-    for j in range(learners.size):
-        if tema[learners[j]] >= 0:
-            demand[tema[learners[j]], school[j]] += 1
-
-
-@njit(cache=True)
-def _inquire(
-    learners,
-    school,
-    tema,
-    mastery,
-    interest,
-    pace_with_tutor,
-    speed,
-    threshold,
-    gained,
-    demonstrates,
-):
-    """Mastery of the learner's tema grows toward 1 by gain; records who reached the
-    demonstration threshold and each school's total gain (float64, in learner order)."""
+def _inquire_schools(
+    schools, start, n_students, teacher_temas, offsets, pace,
+    temas, progress, mastered, tutors, taste, engagement,
+    fund, effort, interest, speed, per_teacher, per_student_tutor,
+    voluntary_threshold, voluntary_factor, engagement_gain,
+):  # fmt: skip
+    held = temas.shape[0]
+    supply = np.zeros(fund, dtype=np.float32)
+    demand = np.zeros(fund, dtype=np.int32)
     one = np.float32(1.0)
-    for j in range(learners.size):
-        i, s = learners[j], school[j]
-        k = tema[i]
-        if k < 0:
+    for s in schools:
+        lo, hi = start[s], start[s] + n_students[s]
+        _tutors_offered(s, lo, hi, teacher_temas, offsets, tutors, per_teacher,
+                        per_student_tutor, supply)  # fmt: skip
+        demand[:] = 0
+        for i in range(lo, hi):
+            for h in range(held):
+                k = temas[h, i]
+                if k >= 0 and progress[h, i] < one and supply[k] == 0:
+                    temas[h, i] = -1  # no tutor offers it any more: the inquiry is abandoned
+                    progress[h, i] = 0
+            for h in range(held):
+                if temas[h, i] < 0:
+                    temas[h, i] = _choose(i, temas, mastered[i], interest[taste[i]], supply)
+            for h in range(held):
+                k = temas[h, i]
+                if k >= 0 and progress[h, i] < one:
+                    demand[k] += 1
+        for i in range(lo, hi):
+            active = 0
+            for h in range(held):
+                if temas[h, i] >= 0 and progress[h, i] < one:
+                    active += 1
+            if active == 0:
+                continue
+            own_time = voluntary_factor if engagement[i] >= voluntary_threshold else one
+            made = np.float32(0.0)
+            for h in range(held):
+                k = temas[h, i]
+                if k < 0 or progress[h, i] >= one:
+                    continue
+                ratio = min(one, supply[k] / np.float32(demand[k]))
+                step = pace[s] * ratio * speed[interest[taste[i], k]] * own_time
+                step = step / np.float32(active) / effort[k]
+                new = min(one, progress[h, i] + step)
+                made += new - progress[h, i]
+                progress[h, i] = new
+            engagement[i] += engagement_gain * made * (one - engagement[i])
+
+
+@njit(cache=True)
+def _tutors_offered(
+    s, lo, hi, teacher_temas, offsets, tutors, per_teacher, per_student_tutor, supply
+):
+    """Tutee places per tema at school s: adopted teachers' catalogues and student tutors."""
+    fund = supply.size
+    supply[:] = 0
+    for j in range(offsets[s], offsets[s + 1]):
+        mask = teacher_temas[j]
+        for k in range(fund):
+            if (mask >> np.uint64(k)) & np.uint64(1):
+                supply[k] += per_teacher
+    for i in range(lo, hi):
+        if tutors[i] >= 0:
+            supply[tutors[i]] += per_student_tutor
+
+
+@njit(cache=True)
+def _choose(i, temas, mastered, interest, supply):
+    """The offered tema that interests the student most, not mastered and not already held
+    (the first on ties), or -1."""
+    best, best_score = -1, 0
+    for k in range(supply.size):
+        if supply[k] == 0 or (mastered >> np.uint64(k)) & np.uint64(1):
             continue
-        gain = pace_with_tutor[k, s] * speed[interest[k, i]]
-        mastery[k, i] += gain * (one - mastery[k, i])
-        gained[s] += np.float64(gain)
-        demonstrates[j] = mastery[k, i] >= threshold
+        if interest[k] + 1 <= best_score:
+            continue
+        taken = False
+        for h in range(temas.shape[0]):
+            taken = taken or temas[h, i] == k
+        if not taken:
+            best, best_score = k, interest[k] + 1
+    return best
 
 
-def _warm_up() -> None:
-    """Compile (or load from numba's cache) the loops for the engine's array types now, so the
-    first month of a run is not slowed by it."""
-    learners, school = np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.int32)
-    tema, tutor_of = np.zeros(0, dtype=np.int8), np.zeros(0, dtype=np.uint8)
-    mastery, interest = np.zeros((1, 0), dtype=np.float32), np.zeros((1, 0), dtype=np.uint8)
-    per_cell, offered = np.zeros((1, 1), dtype=np.float32), np.zeros((1, 1), dtype=np.bool_)
-    threshold = np.float32(1.0)
-    _count_student_tutors(learners, school, tutor_of, per_cell)
-    _choose(learners, school, tema, mastery, interest, offered, threshold)
-    _count_demand(learners, school, tema, np.zeros((1, 1), dtype=np.int64))
-    speed, gained = np.zeros(256, dtype=np.float32), np.zeros(1)
-    _inquire(
-        learners, school, tema, mastery, interest, per_cell, speed, threshold, gained, tema > 0
-    )
-
-
-_warm_up()
+@njit(cache=True)
+def _demonstrate(
+    schools, start, n_students, temas, progress, mastered, tutors, score, engagement,
+    worth, boost, demonstrations,
+):  # fmt: skip
+    one = np.float32(1.0)
+    for s in schools:
+        for i in range(start[s], start[s] + n_students[s]):
+            for h in range(temas.shape[0]):
+                k = temas[h, i]
+                if k < 0 or progress[h, i] < one:
+                    continue
+                mastered[i] |= np.uint64(1) << np.uint64(k)
+                tutors[i] = k
+                score[i] += worth * (one - score[i])
+                engagement[i] += boost * (one - engagement[i])
+                temas[h, i] = -1
+                progress[h, i] = 0
+                demonstrations[s] += 1

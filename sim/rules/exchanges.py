@@ -1,0 +1,135 @@
+"""Academic exchanges: students visit another school and tutor its adults (000 l.41, l.113).
+
+At visits and interchanges "adults may be observed taking the role of student, and young people
+can be seen acting as tutors". Every few months each adopting school sends a few students to
+another school of its zone. Who goes is a choice (the lever `scenario.exchanges.selection`).
+Going builds a student's engagement, most for those who had least; a goer who tutors a tema
+tutors one of the host's teachers in it: an adopter learns the practice as from a coach's visit,
+worth what the sending school practises for real, and a teacher not in the practice may join.
+The movement's training capacity thus grows with its student tutors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.kinds import Origin
+from sim.population import bit
+from sim.practice import genuineness, school_adopted
+from sim.rules.adoption import enrol
+from sim.rules.diffusion import mobilizing_structures, supervisor_openness
+
+if TYPE_CHECKING:
+    from sim.model import TutorialNetworkModel
+    from sim.params import ExchangeParams
+
+
+@dataclass
+class Exchanges:
+    """The exchanges' lever and what they did this month."""
+
+    pars: ExchangeParams
+    goers: int = 0  # students who went to another school
+    adults_tutored: int = 0  # teachers a visiting student tutored
+
+
+def setup(model: TutorialNetworkModel) -> Exchanges:
+    return Exchanges(pars=model.params.scenario.exchanges)
+
+
+def hold_exchanges(model: TutorialNetworkModel) -> None:
+    ex = model.exchanges
+    ex.goers = ex.adults_tutored = 0
+    if not exchange_month(model):
+        return
+    senders, hosts = pair_schools(model)
+    if senders.size == 0:
+        return
+    goers = choose_goers(model, senders)
+    ex.goers = goers.size
+    e = model.students.engagement
+    e[goers] += np.float32(ex.pars.boost) * (1 - e[goers])
+    tutor_adults(model, goers, hosts[np.searchsorted(senders, model.students.school[goers])])
+
+
+def exchange_month(model: TutorialNetworkModel) -> bool:
+    """Exchanges happen every `every` months while someone organizes visits and interchanges."""
+    p = model.exchanges.pars
+    if p.every == 0 or p.students == 0 or model.steps % p.every != 0:
+        return False
+    return mobilizing_structures(model)
+
+
+def pair_schools(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray]:
+    """Adopting schools with another school in their zone, each with a host drawn among the
+    other schools of its zone (schools are numbered zone by zone)."""
+    s = model.schools
+    per_zone = np.bincount(s.zone, minlength=model.n_zones)
+    zone_start = np.concatenate(([0], np.cumsum(per_zone)[:-1]))
+    senders = np.flatnonzero(school_adopted(model) & (per_zone[s.zone] > 1))
+    zone = s.zone[senders]
+    host = zone_start[zone] + model.rng.integers(0, per_zone[zone] - 1)
+    host += host >= senders  # skip the sender itself
+    return senders, host
+
+
+def choose_goers(model: TutorialNetworkModel, senders: np.ndarray) -> np.ndarray:
+    """The students each sender sends, by the selection rule, in school order."""
+    st, s = model.students, model.schools
+    n = s.n_students[senders]
+    students = np.repeat(s.student_start[senders] - np.cumsum(n) + n, n) + np.arange(n.sum())
+    school = st.school[students]
+    order = np.lexsort((selection_key(model, students), school))
+    ranked = students[order]
+    first = np.searchsorted(school[order], senders)
+    rank = np.arange(ranked.size) - np.repeat(first, n)
+    return ranked[rank < model.exchanges.pars.students]
+
+
+def selection_key(model: TutorialNetworkModel, students: np.ndarray) -> np.ndarray:
+    """Lower goes first: student tutors first, at random, the highest scores, the least
+    engaged."""
+    st = model.students
+    rule = model.exchanges.pars.selection
+    if rule == "top_scorers":
+        return -st.score[students]
+    if rule == "least_engaged":
+        return st.engagement[students]
+    draw = model.rng.random(students.size)
+    if rule == "tutors":
+        return draw + (st.tutors[students] < 0)
+    return draw
+
+
+def tutor_adults(model: TutorialNetworkModel, goers: np.ndarray, host: np.ndarray) -> None:
+    """Each goer who tutors a tema tutors a teacher of its host school in it."""
+    st, t = model.students, model.teachers
+    tutors = st.tutors[goers] >= 0
+    goers, host = goers[tutors], host[tutors]
+    if goers.size == 0:
+        return
+    taught = random_teacher_of(model, host)
+    worth = genuineness(model)[st.school[goers]]
+    np.bitwise_or.at(t.temas, taught, bit(st.tutors[goers]))
+    model.exchanges.adults_tutored = taught.size
+    adopter = t.adopted[taught]
+    p = model.params.behaviour.practice
+    gain = np.zeros(t.school.size, dtype=np.float32)
+    np.add.at(gain, taught[adopter], (p.coach_rate * worth[adopter]).astype(np.float32))
+    t.practice += np.minimum(gain, 1) * (1 - t.practice)
+    p_join = np.minimum(
+        1.0, model.exchanges.pars.recruit * worth * supervisor_openness(model)[host]
+    )
+    joins = ~adopter & (model.rng.random(taught.size) < p_join)
+    enrol(model, np.unique(taught[joins]), Origin.VOLUNTARY, p.join_voluntary)
+
+
+def random_teacher_of(model: TutorialNetworkModel, schools: np.ndarray) -> np.ndarray:
+    """One teacher drawn uniformly from each given school (a school may be given twice)."""
+    t = model.teachers
+    order = np.argsort(t.school, kind="stable")
+    first = np.searchsorted(t.school[order], schools)
+    return order[first + model.rng.integers(0, model.schools.n_teachers[schools])]
