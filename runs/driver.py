@@ -97,7 +97,7 @@ def plot_adoption(steps: pd.DataFrame, path: Path) -> None:
     panels = [
         ("schools_genuine", "schools in genuine practice"),
         ("schools_surface", "schools in surface compliance"),
-        ("mastery_mean", "mean student mastery"),
+        ("mastery_mean", "mean student score (share of the curriculum)"),
     ]
     for ax, (col, title) in zip(axes, panels, strict=True):
         for i, (scenario, g) in enumerate(steps.groupby("scenario", sort=False)):

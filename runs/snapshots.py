@@ -9,7 +9,7 @@ students, so their individual state is written only at the steps the user asks f
 so ``pd.read_parquet("snapshots/population=students")`` reads every student at every chosen
 step, with ``scenario``, ``replicate`` and ``step`` as columns, and a filter such as
 ``filters=[("step", "=", 12)]`` reads one step only. One row per agent; a per-tema attribute
-(mastery, interest) becomes one column per tema (``mastery_0`` ...). Codes are written as
+(the temas held, their progress) becomes one column per place (``temas_0`` ...). Codes are written as
 categories (origin, stance, school state).
 
 Snapshots are written into a hidden ``.snapshots.partial`` folder and renamed to ``snapshots``

@@ -23,7 +23,7 @@ class Timing(StrEnum):
 class Outcome:
     name: str  # column of summary.parquet
     label: str  # what a reader calls it
-    unit: str  # schools, teachers, students, share, score, index, year
+    unit: str  # schools, teachers, students, temas, share, score, index, year
     lo: float  # the range it can take (hi None: no upper bound)
     hi: float | None
     timing: Timing
@@ -49,12 +49,30 @@ OUTCOMES: tuple[Outcome, ...] = (
     _final("student_tutors_genuine", "student tutors (genuine schools)", "students"),
     _final("share_genuine_of_adopted", "genuine share of adopters", "share", SHARE),
     _final("fidelity_mean", "practice of adopters", "score", SHARE),
-    _final("mastery_mean", "mean mastery (last month)", "score", SHARE),
+    _final("mastery_mean", "mean score (last month)", "score", SHARE),
     _final("share_good_excellent", "good/excellent (last month)", "share", SHARE),
     _final("motivation_mean", "motivation", "score", SHARE),
     _final("bureaucratization_index", "bureaucratization", "index", SHARE),
     # Learning, the month before a new cohort enters (sim.metrics.YEAR_END says why).
-    Outcome("year_end_mastery_mean", "mean mastery", "score", 0.0, SHARE, Timing.YEAR_END),
+    _final("fund_temas", "temas in the shared fund", "temas"),
+    _final("graduates_continuing", "graduates going on to upper secondary", "share", SHARE),
+    _final(
+        "graduates_continuing_adopting", "graduates going on (adopting schools)", "share", SHARE
+    ),
+    _final("graduates_continuing_other", "graduates going on (other schools)", "share", SHARE),
+    Outcome("year_end_mastery_mean", "mean score", "score", 0.0, SHARE, Timing.YEAR_END),
+    Outcome(
+        "year_end_temas_mastered_mean", "temas mastered per student", "temas", 0.0, None,
+        Timing.YEAR_END,
+    ),  # fmt: skip
+    Outcome(
+        "year_end_student_engagement_mean", "student engagement", "score", 0.0, SHARE,
+        Timing.YEAR_END,
+    ),  # fmt: skip
+    Outcome(
+        "year_end_share_voluntary_time", "students giving their own time", "share", 0.0, SHARE,
+        Timing.YEAR_END,
+    ),  # fmt: skip
     Outcome(
         "year_end_share_good_excellent", "good/excellent", "share", 0.0, SHARE, Timing.YEAR_END
     ),
@@ -80,6 +98,8 @@ TABLE = (
     "final_motivation_mean",
     "year_end_mastery_mean",
     "year_end_share_good_excellent",
+    "year_end_share_voluntary_time",
+    "final_graduates_continuing",
     "mean_bureaucratization_index",
 )
 

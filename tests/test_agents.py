@@ -29,10 +29,12 @@ def test_every_population_has_mesa_agents_reading_the_current_state():
     assert abs(some.motivation - 0.123) < 1e-6
 
     tutors = students.select(lambda a: a.is_tutor)
-    assert len(tutors) == int((model.students.tutor_of != 0).sum())
-    tutor = next(iter(tutors))
-    for k in tutor.tutor_of:
-        assert tutor.mastery[k] >= model.params.behaviour.catalogue.demonstration_threshold
+    assert len(tutors) == int((model.students.tutors >= 0).sum()) > 0
+    for tutor in tutors:  # a student tutors only a tema it has demonstrated
+        assert tutor.tutor_of in tutor.mastered
+    learner = next(iter(students.select(lambda a: len(a.temas) > 0)))
+    assert len(learner.temas) == len(learner.progress) <= model.params.behaviour.catalogue.held
+    assert not set(learner.temas) & set(learner.mastered)
 
 
 def test_datacollector_holds_one_row_per_step():
@@ -53,4 +55,4 @@ def test_handles_made_on_demand_when_populations_are_large():
     s = model.student(5)
     assert s is model.student(5) and s.school == model.students.school[5]
     assert model.teacher(2).school == model.teachers.school[2]
-    assert np.array_equal(s.mastery, model.students.mastery[:, 5])
+    assert s.score == model.students.score[5] and s.engagement == model.students.engagement[5]

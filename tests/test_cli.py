@@ -45,7 +45,7 @@ def test_explicit_scenario_runs_alone(tmp_path):
     ("arg", "names"),
     [
         ("scenario=utopia", "scenario 'utopia'"),
-        ("behaviour.tutoring.rate=1.5", "behaviour.tutoring.rate"),
+        ("behaviour.tutoring.rate=150", "behaviour.tutoring.rate"),
         ("behaviour.tutoring.speed=1", "behaviour.tutoring.speed"),
         ("scenario.mandate.target=999999", "scenario.mandate.target"),
         ("replicates=0", "replicates"),

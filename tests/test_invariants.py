@@ -43,15 +43,22 @@ def run(request):
                 "students_conserved": st.school.size == sizes["students"],
                 "states_in_unit": all(
                     ((a >= 0) & (a <= 1)).all()
-                    for a in (t.practice, t.motivation, t.admin_load, st.mastery)
+                    for a in (
+                        t.practice, t.motivation, t.admin_load, st.score, st.engagement,
+                        st.progress,
+                    )  # fmt: skip
                 ),
-                "tutors_mastered": all(
-                    (
-                        st.mastery[k, (st.tutor_of >> k) & 1 == 1]
-                        >= model.params.behaviour.catalogue.demonstration_threshold
-                    ).all()
-                    for k in range(model.params.behaviour.catalogue.topics)
-                ),
+                "tutors_mastered": (
+                    (st.mastered[st.tutors >= 0] >> st.tutors[st.tutors >= 0].astype(np.uint64))
+                    & np.uint64(1)
+                ).all(),
+                "held_in_fund": (st.temas < model.fund.size).all(),
+                "held_not_mastered": all(
+                    ((st.mastered[h_on] >> st.temas[h, h_on].astype(np.uint64)) & np.uint64(1)
+                     == 0).all()
+                    for h in range(st.temas.shape[0])
+                    for h_on in [st.temas[h] >= 0]
+                ),  # fmt: skip
                 "origin_when_adopted": (t.origin[t.adopted] != 0).all(),
                 "ever_when_adopted": t.ever_adopted[t.adopted].all(),
             }

@@ -23,8 +23,8 @@ from sim.params import ConfigError, Params, build_params, describe
             "unknown key 'behaviour.tutoring.rat'; allowed keys here:",
         ),
         (
-            ["behaviour.tutoring.rate=1.5"],
-            "behaviour.tutoring.rate: 1.5 is out of range; allowed: a number in [0.0, 1.0]",
+            ["behaviour.tutoring.rate=150"],
+            "behaviour.tutoring.rate: 150 is out of range; allowed: a number in [0.0, 100.0]",
         ),
         (
             ["scenario=mandated", "scenario.mandate.pace=-3"],
@@ -39,7 +39,7 @@ from sim.params import ConfigError, Params, build_params, describe
             "scenario.mandate.coaching: 'lecture' is not allowed; choose one of cascade, nodes",
         ),
         (["years=many"], "years: expected a number in [0.0, 200.0], got 'many'"),
-        (["behaviour.catalogue.topics=9"], "behaviour.catalogue.topics: 9 is out of range"),
+        (["behaviour.catalogue.size=65"], "behaviour.catalogue.size: 65 is out of range"),
         (
             ["behaviour.turnover.cohort_years=1.5"],
             "behaviour.turnover.cohort_years: expected a whole number",
