@@ -7,17 +7,23 @@ from different generators, so only distributions can agree. For each outcome and
 two two-sample tests ask whether the samples could come from one distribution:
 Kolmogorov–Smirnov (any difference in shape) and Mann–Whitney U (a shift).
 
+The outcomes (``benchmarks.reference.OUTCOMES``): teachers and schools in genuine practice and
+in surface compliance, mean score and its gain, the bureaucratization index, the share of students
+at ENLACE good or better (against the cut-offs fixed from the starting scores), temas mastered
+per student, students' mean engagement, the share who give their own time, and the temas in the
+shared fund.
+
 Level: family-wise significance ``FAMILY_ALPHA`` = 0.05 for one docking (one arm), split
-(Bonferroni) over all its tests: 2 tests × 7 outcomes × ``CHECKPOINTS`` = 4 months = 56 tests,
-so the engines dock when every p-value exceeds ``LEVEL`` = 0.05 / 56 ≈ 8.9e-4.
+(Bonferroni) over all its tests: 2 tests × 12 outcomes × ``CHECKPOINTS`` = 4 months = 96 tests,
+so the engines dock when every p-value exceeds ``LEVEL`` = 0.05 / 96 ≈ 5.2e-4.
 
 The checkpoints are a quarter, half, three quarters and all of the run. Arms with a reversal run
 at least three years past it (``Arm.years``), so the last checkpoint falls three years after the
 withdrawal and another between it and the end: rules that act only once support is gone (the
 lapse of surface adopters nobody requires any more) have time to show.
 
-``mastery_gain`` (mean mastery minus its initial value) is docked beside ``mastery_mean`` because
-most of the spread of mean mastery across seeds comes from the schools drawn, not from the rules.
+``mastery_gain`` (mean score minus its initial value) is docked beside ``mastery_mean`` because
+most of the spread of the mean score across seeds comes from the schools drawn, not from the rules.
 
 ``ARMS`` lists every scenario and every distinct arm of ``configs/experiment/*.yaml`` at its
 scenario's default values (sweep axes left at their defaults; the ``policy_reversal`` arms at a

@@ -15,10 +15,12 @@ import math
 from dataclasses import dataclass
 
 import mesa
+import numpy as np
 
 from sim.params import Params
 
 PROTECT, MODEL, ENFORCE = "protect", "model", "enforce"
+# The outcomes docked against the fast engine (names as in its per-step table).
 OUTCOMES = (
     "teachers_genuine",
     "teachers_surface",
@@ -27,16 +29,46 @@ OUTCOMES = (
     "mastery_mean",
     "mastery_gain",
     "bureaucratization_index",
+    "share_good_excellent",
+    "temas_mastered_mean",
+    "student_engagement_mean",
+    "share_voluntary_time",
+    "fund_temas",
 )
+# Recorded beside them each step, as the fast engine's table has them, but not docked.
+ALSO_RECORDED = (
+    "share_excellent",
+    "mastery_adopting_schools",
+    "mastery_other_schools",
+    "student_engagement_adopting",
+    "demonstrations",
+    "graduates_continuing",
+    "graduates_continuing_adopting",
+    "graduates_continuing_other",
+)
+
+
+def interest(taste: int, k: int) -> int:
+    """A student's interest (0..255) in tema k: a fixed hash of its taste and the tema, in
+    32-bit arithmetic, so the interest is known without being stored."""
+    h = (taste << 8) | k
+    h ^= h >> 16
+    h = (h * 0x7FEB352D) & 0xFFFFFFFF
+    h ^= h >> 15
+    h = (h * 0x846CA68B) & 0xFFFFFFFF
+    h ^= h >> 16
+    return h >> 24
 
 
 # --------------------------------------------------------------------------- agents
 class School(mesa.Agent):
-    """A school: its teachers come and go, its students stay until they graduate."""
+    """A school: its teachers come and go, its students stay until they graduate; in practice,
+    it runs a tutorial network and holds a demonstration day every few months."""
 
     def __init__(self, model: ReferenceModel, zone: int, kind: int) -> None:
         super().__init__(model)
         p = model.params.system
+        self.index = len(model.school_list)  # the order schools are created in
         self.zone = zone
         self.kind = kind
         self.state = zone // (p.sectors_per_state * p.regions_per_sector * p.zones_per_region)
@@ -87,39 +119,60 @@ class School(mesa.Agent):
         return self.genuineness() if self.demonstrations > 0 else 0.0
 
     def tutor_share(self) -> float:
-        """Share of the students who tutor at least one tema."""
-        return sum(bool(s.tutor_of) for s in self.students) / self.n_students
+        """Share of the students who tutor a tema."""
+        return sum(s.tutors >= 0 for s in self.students) / self.n_students
+
+    def hold_month(self, demonstration_day: bool) -> None:
+        """The month's school work: the tutorial network where teachers practise, then for
+        every student the whole-class lesson (nothing in the network reads the score), the
+        pull of engagement back to rest and, on a demonstration day, the demonstrations."""
+        if self.practising():
+            self.run_tutorial_network()
+        rest = self.model.params.behaviour.students.engagement_rest
+        self.demonstrations = 0
+        above_rest = 0.0
+        for student in self.students:
+            student.attend_lesson()
+            student.relax()
+            if demonstration_day:
+                self.demonstrations += student.demonstrate()
+            if student.engagement > rest:
+                above_rest += student.engagement - rest
+        # What rewards its teachers: how far its students are above rest, on average, as a share
+        # of the room above rest.
+        self.engagement = above_rest / (1.0 - rest) / len(self.students) if rest < 1.0 else 0.0
 
     def run_tutorial_network(self) -> None:
-        """Tutors offer their temas, learners choose, inquire and demonstrate."""
+        """Tutors offer their temas, learners drop what is no longer offered, choose by interest
+        and inquire, at a pace shared among the learners of each tema."""
         m = self.model.params.behaviour
-        topics = m.catalogue.topics
-        supply = [0.0] * topics
+        fund = self.model.fund
+        supply = [0] * fund
         for teacher in self.adopters():
-            for k in teacher.topics:
+            for k in teacher.temas:
                 supply[k] += m.tutoring.tutees_per_teacher
         for student in self.students:
-            for k in student.tutor_of:
-                supply[k] += m.tutoring.tutees_per_student_tutor
-        demand = [0] * topics
+            if student.tutors >= 0:
+                supply[student.tutors] += m.tutoring.tutees_per_student_tutor
+        offered = [k for k in range(fund) if supply[k] > 0]
+        demand = [0] * fund
         for student in self.students:
-            student.choose_tema(supply)
-            if student.tema is not None:
-                demand[student.tema] += 1
+            student.drop_unoffered(supply)
+            student.choose_temas(offered)
+            for k in student.unfinished():
+                demand[k] += 1
+        ratio = [min(1.0, supply[k] / demand[k]) if demand[k] else 0.0 for k in range(fund)]
         pace = m.tutoring.rate * self.fidelity() * self.tutorial_time()
-        total_gain = 0.0
         for student in self.students:
-            if student.tema is not None:
-                k = student.tema
-                total_gain += student.inquire(pace * min(1.0, supply[k] / demand[k]))
-        self.engagement = total_gain / (m.tutoring.rate * m.tutoring.time_share * self.n_students)
+            student.inquire(pace, ratio)
 
     def score(self) -> float:
-        return sum(s.score() for s in self.students) / len(self.students)
+        return sum(s.score for s in self.students) / len(self.students)
 
 
 class Teacher(mesa.Agent):
-    """A teacher: takes up the practice, learns it from coaches and peers, may drop it."""
+    """A teacher: takes up the practice, learns it and temas from coaches, peers and visiting
+    students, works out new temas in genuine practice, may drop the practice."""
 
     def __init__(self, model: ReferenceModel, school: School) -> None:
         super().__init__(model)
@@ -127,8 +180,8 @@ class Teacher(mesa.Agent):
         self.school = school
         school.teachers.append(self)
         self.zone_at_start = school.zone
-        n_topics = self.random.randint(*m.catalogue.teacher_topics)
-        self.topics = set(self.random.sample(range(m.catalogue.topics), n_topics))
+        n_temas = self.random.randint(*m.catalogue.teacher_temas)
+        self.temas = set(self.random.sample(range(m.catalogue.initial_fund), n_temas))
         mot = m.motivation
         self.motivation0 = min(max(self.random.gauss(mot.initial_mean, mot.initial_sd), 0.0), 1.0)
         self.motivation = self.motivation0
@@ -184,6 +237,19 @@ class Teacher(mesa.Agent):
         if self.random.random() < 1.0 - math.exp(-hazard):
             self.enrol("voluntary", self.model.params.behaviour.practice.join_voluntary)
 
+    def host_student_tutor(self, k: int, worth: float) -> None:
+        """A visiting student tutors this teacher in tema k: it learns the tema; an adopter
+        learns some of the practice, as much as the sending school practises it for real; a
+        teacher who has not adopted may join."""
+        m = self.model.params
+        self.temas.add(k)
+        if self.adopted:
+            self.practice += m.behaviour.practice.coach_rate * worth * (1.0 - self.practice)
+            return
+        chance = m.scenario.exchanges.recruit * worth * self.supervisor.openness(self.school)
+        if self.random.random() < min(1.0, chance):
+            self.enrol("voluntary", m.behaviour.practice.join_voluntary)
+
     def do_paperwork(self) -> None:
         m = self.model.params.behaviour
         load = m.base_admin_load
@@ -193,6 +259,11 @@ class Teacher(mesa.Agent):
             if self.required():
                 load += self.model.params.scenario.mandate.paperwork
         self.admin_load = min(max(load, 0.0), 1.0)
+
+    def be_coached(self, gain: float) -> None:
+        """A coaching visit: practice to be learnt this month, and one tema of the fund."""
+        self.coaching += gain
+        self.temas.add(self.random.randrange(self.model.fund))
 
     def learn_practice(self) -> None:
         """Coaching received this month, interchanges, practising with students, and decay."""
@@ -207,6 +278,17 @@ class Teacher(mesa.Agent):
             loss = p.decay * self.practice
         self.practice = min(max(self.practice + gain * (1.0 - self.practice) - loss, 0.0), 1.0)
         self.coaching = 0.0
+
+    def work_out_tema(self) -> None:
+        """In genuine practice a teacher now and then works out a new tema for the shared fund,
+        while the fund has room."""
+        model = self.model
+        catalogue = model.params.behaviour.catalogue
+        if not self.genuine() or self.random.random() >= catalogue.new_tema_rate:
+            return
+        if model.fund < catalogue.size:
+            self.temas.add(model.fund)
+            model.fund += 1
 
     def update_motivation(self) -> None:
         m = self.model.params.behaviour
@@ -253,7 +335,9 @@ class Teacher(mesa.Agent):
 
 
 class Student(mesa.Agent):
-    """A student: chooses a tema by interest, inquires with a tutor, demonstrates, tutors."""
+    """A student: holds a few temas chosen by interest, inquires with a tutor (in its own time
+    too once engaged), demonstrates on its school's demonstration day and tutors its latest
+    tema; the whole-class lesson and each demonstration raise its score."""
 
     def __init__(self, model: ReferenceModel, school: School) -> None:
         super().__init__(model)
@@ -265,49 +349,108 @@ class Student(mesa.Agent):
     def enter_school(self) -> None:
         m = self.model.params.behaviour
         spread = m.assessment.initial_spread
-        self.mastery = [
-            min(max(self.school.achievement + spread * self.random.gauss(0.0, 1.0), 0.0), 1.0)
-            for _ in range(m.catalogue.topics)
-        ]
-        self.interest = [self.random.randrange(256) for _ in range(m.catalogue.topics)]
-        self.tema: int | None = None
-        self.tutor_of: set[int] = set()
+        score = self.school.achievement + spread * self.random.gauss(0.0, 1.0)
+        self.score = min(max(score, 0.0), 1.0)
+        self.taste = self.random.randrange(1 << 16)
+        self.engagement = m.students.engagement_rest
+        self.temas = [-1] * m.catalogue.held  # held temas, -1 for a free slot
+        self.progress = [0.0] * m.catalogue.held
+        self.mastered: set[int] = set()  # demonstrated temas
+        self.tutors = -1  # the tema it tutors: its latest demonstrated
 
-    def attend_lesson(self, k: int) -> None:
-        """The whole-class lesson of the month's tema, at one pace for all."""
+    def attend_lesson(self) -> None:
+        """The whole-class lesson, at one pace for all."""
         rate = self.model.params.behaviour.tutoring.conventional_rate
-        self.mastery[k] += rate * (1.0 - self.mastery[k])
+        self.score += rate * (1.0 - self.score)
 
-    def choose_tema(self, supply: list[float]) -> None:
-        """Keep a tema still offered, or choose the most interesting one not yet mastered."""
-        if self.tema is not None and supply[self.tema] > 0:
-            return
-        threshold = self.model.params.behaviour.catalogue.demonstration_threshold
-        self.tema, best = None, -1
-        for k, offered in enumerate(supply):
-            if offered > 0 and self.mastery[k] < threshold and self.interest[k] > best:
-                self.tema, best = k, self.interest[k]
+    def unfinished(self) -> list[int]:
+        """Held temas still being learnt."""
+        return [k for k, done in zip(self.temas, self.progress, strict=True) if k >= 0 and done < 1]
 
-    def inquire(self, pace: float) -> float:
-        """A month of inquiry with a tutor; returns the mastery gained per unit of room left."""
+    def drop_unoffered(self, supply: list[int]) -> None:
+        """An unfinished tema nobody at school tutors any more is given up."""
+        for j, k in enumerate(self.temas):
+            if k >= 0 and self.progress[j] < 1.0 and supply[k] == 0:
+                self.temas[j], self.progress[j] = -1, 0.0
+
+    def choose_temas(self, offered: list[int]) -> None:
+        """Each free slot takes the most interesting offered tema not mastered nor held (the
+        lowest on ties), or stays free."""
+        for j in range(len(self.temas)):
+            if self.temas[j] >= 0:
+                continue
+            best, best_interest = -1, -1
+            for k in offered:
+                if k in self.mastered or k in self.temas:
+                    continue
+                i = interest(self.taste, k)
+                if i > best_interest:
+                    best, best_interest = k, i
+            self.temas[j] = best
+
+    def inquire(self, pace: float, ratio: list[float]) -> None:
+        """A month of inquiry, its time shared among the unfinished temas; progress engages."""
         m = self.model.params.behaviour
         w = m.tutoring.interest_weight
-        gain = pace * (self.interest[self.tema] / 255.0 * w + (1.0 - w))
-        self.mastery[self.tema] += gain * (1.0 - self.mastery[self.tema])
-        if self.mastery[self.tema] >= m.catalogue.demonstration_threshold:
-            self.tutor_of.add(self.tema)  # public demonstration: now a tutor of the tema
-            self.school.demonstrations += 1
-            self.tema = None
-        return gain
+        st = m.students
+        active = [j for j, k in enumerate(self.temas) if k >= 0 and self.progress[j] < 1.0]
+        if not active:
+            return
+        own_time = 1.0 + st.voluntary_time if self.engagement >= st.voluntary_threshold else 1.0
+        effort = self.model.effort
+        made = 0.0
+        for j in active:
+            k = self.temas[j]
+            speed = (1.0 - w) + w * interest(self.taste, k) / 255.0
+            step = pace * ratio[k] * speed * own_time / len(active) / effort[k]
+            progress = min(1.0, self.progress[j] + step)
+            made += progress - self.progress[j]
+            self.progress[j] = progress
+        self.engagement += st.engagement_gain * made * (1.0 - self.engagement)
 
-    def score(self) -> float:
-        return sum(self.mastery) / len(self.mastery)
+    def relax(self) -> None:
+        """Engagement drifts back toward its resting level."""
+        st = self.model.params.behaviour.students
+        self.engagement -= st.engagement_decay * (self.engagement - st.engagement_rest)
 
-    def graduate_or_advance(self) -> None:
+    def demonstrate(self) -> int:
+        """On a demonstration day each finished tema is shown in public: mastered, tutored from
+        now on, worth some score and some confidence; its slot is freed. Returns how many."""
+        if 1.0 not in self.progress:
+            return 0  # nothing finished to show (progress stops at 1)
+        m = self.model.params.behaviour
+        shown = 0
+        for j, k in enumerate(self.temas):
+            if k >= 0 and self.progress[j] >= 1.0:
+                self.mastered.add(k)
+                self.tutors = k
+                self.score += m.catalogue.tema_worth * (1.0 - self.score)
+                self.engagement += m.students.demonstration_boost * (1.0 - self.engagement)
+                self.temas[j], self.progress[j] = -1, 0.0
+                shown += 1
+        return shown
+
+    def go_on_exchange(self, host: School, worth: float) -> bool:
+        """A visit to another school's students and teachers: it engages; a tutor tutors one of
+        the host's teachers in its tema. Returns whether it tutored a teacher."""
+        boost = self.model.params.scenario.exchanges.boost
+        self.engagement += boost * (1.0 - self.engagement)
+        if self.tutors < 0:
+            return False
+        self.random.choice(host.teachers).host_student_tutor(self.tutors, worth)
+        return True
+
+    def graduate_or_advance(self) -> float | None:
+        """Moves up a grade; a leaver's place goes to a new student. Returns a leaver's chance
+        of going on to upper secondary (None for those who stay)."""
         self.grade += 1
-        if self.grade >= self.model.params.behaviour.turnover.cohort_years:
-            self.grade = 0  # a new student takes the place
-            self.enter_school()
+        if self.grade < self.model.params.behaviour.turnover.cohort_years:
+            return None
+        st = self.model.params.behaviour.students
+        chance = st.continue_base + st.continue_engagement * (self.engagement - st.engagement_rest)
+        self.grade = 0
+        self.enter_school()
+        return min(max(chance, 0.0), 1.0)
 
 
 class Supervisor(mesa.Agent):
@@ -373,7 +516,7 @@ class Supervisor(mesa.Agent):
         p_visit = min(1.0, self.capacity / len(adopters))
         for teacher in adopters:
             if self.random.random() < p_visit:
-                teacher.coaching += self.model.params.behaviour.practice.coach_rate
+                teacher.be_coached(self.model.params.behaviour.practice.coach_rate)
 
 
 # --------------------------------------------------------------------------- ministry
@@ -407,7 +550,19 @@ class ReferenceModel(mesa.Model):
         super().__init__(rng=seed)
         self.params = params
         self.record_steps = record_steps
+        catalogue = params.behaviour.catalogue
+        # The shared fund of temas: the first `fund` exist; each has its effort (median 1).
+        self.fund = catalogue.initial_fund
+        self.effort = [
+            math.exp(catalogue.effort_spread * self.random.gauss(0.0, 1.0))
+            for _ in range(catalogue.size)
+        ]
         self.build()
+        # ENLACE cut-offs, fixed from the starting distribution of scores.
+        a = params.behaviour.assessment
+        scores = [s.score for s in self.student_list]
+        self.good = float(np.quantile(scores, 1.0 - a.good_share))
+        self.excellent = float(np.quantile(scores, 1.0 - a.excellent_share))
         sc = params.scenario
         self.movement_active = sc.movement.enabled
         self.ministry_coaches = 0
@@ -422,6 +577,10 @@ class ReferenceModel(mesa.Model):
             )
         self.coach_load = 0.0
         self.coaching_capacity = 0
+        self.exchange_visits = 0  # teachers tutored by visiting students this month
+        # Mean chance of going on to upper secondary of the latest leavers: all, of adopting
+        # schools, of the others.
+        self.continuing = (math.nan, math.nan, math.nan)
         self.seed_movement()
         self.notice_contacts()
         # Like the fast engine, record the outcomes every step (a Mesa DataCollector), unless
@@ -429,7 +588,7 @@ class ReferenceModel(mesa.Model):
         self.initial_mastery = self.mean_mastery()
         self.latest: dict[str, float] = {}
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.latest[k]) for k in OUTCOMES}
+            model_reporters={k: (lambda m, k=k: m.latest[k]) for k in OUTCOMES + ALSO_RECORDED}
         )
         self.collect()
 
@@ -528,6 +687,7 @@ class ReferenceModel(mesa.Model):
         ]
         for t in self.teacher_list:
             t.consider_joining()
+        self.hold_exchanges()  # after recruitment, before supervision and coaching
         for school in self.school_list:
             school.was_sheltered = school.was_sheltered or school.sheltered
         for sup in self.supervisors:
@@ -546,8 +706,7 @@ class ReferenceModel(mesa.Model):
             t.consider_lapsing()
         self.move_teachers()
         if self.end_of_school_year():
-            for s in self.student_list:
-                s.graduate_or_advance()
+            self.graduate_cohort()
         if self.record_steps:
             self.collect()
 
@@ -648,7 +807,8 @@ class ReferenceModel(mesa.Model):
     def coach_teachers(self) -> None:
         """Supervisors who model the practice, the movement's coaches, the ministry's coaches."""
         practice = self.params.behaviour.practice
-        self.coaching_capacity = 0
+        # Teachers tutored by visiting students count as that many coach visits.
+        self.coaching_capacity = self.exchange_visits
         for sup in self.supervisors:
             sup.coach()
         self.nodes_coach()
@@ -667,7 +827,7 @@ class ReferenceModel(mesa.Model):
                 continue
             for t in eligible:
                 if self.random.random() < min(1.0, visits / len(eligible)):
-                    t.coaching += practice.coach_rate * quality
+                    t.be_coached(practice.coach_rate * quality)
         demand = sum(t.adopted for t in self.teacher_list)
         if practice.coach_rate > 0:  # student tutors' teaching, as coach visits it equals
             from_students = sum(
@@ -696,18 +856,48 @@ class ReferenceModel(mesa.Model):
             p_visit = min(1.0, m.node_capacity / len(adopters))
             for teacher in adopters:
                 if self.random.random() < p_visit:
-                    teacher.coaching += self.params.behaviour.practice.coach_rate * m.node_retention
+                    teacher.be_coached(self.params.behaviour.practice.coach_rate * m.node_retention)
+
+    def hold_exchanges(self) -> None:
+        """Academic exchanges: every few months, while someone organizes them, each adopting
+        school sends a few students to another school of its zone."""
+        ex = self.params.scenario.exchanges
+        self.exchange_visits = 0
+        if ex.every == 0 or self.steps % ex.every != 0 or not self.mobilizing_structures():
+            return
+        # Who sends, and what its visitors show, as things stand when the exchanges start.
+        senders = [(s, s.genuineness()) for s in self.school_list if s.practising()]
+        for school, worth in senders:
+            hosts = [h for h in self.supervisors[school.zone].schools if h is not school]
+            if not hosts:
+                continue
+            host = self.random.choice(hosts)
+            for student in self.goers(school, min(ex.students, len(school.students))):
+                self.exchange_visits += student.go_on_exchange(host, worth)
+
+    def goers(self, school: School, n: int) -> list[Student]:
+        """The students a school sends, by the scenario's selection (ties: school order)."""
+        selection = self.params.scenario.exchanges.selection
+        students = school.students
+        if selection == "tutors":
+            tutors = [s for s in students if s.tutors >= 0]
+            chosen = self.random.sample(tutors, min(n, len(tutors)))
+            others = [s for s in students if s.tutors < 0]
+            return chosen + self.random.sample(others, n - len(chosen))
+        if selection == "lottery":
+            return self.random.sample(students, n)
+        if selection == "top_scorers":
+            return sorted(students, key=lambda s: -s.score)[:n]
+        return sorted(students, key=lambda s: s.engagement)[:n]  # least_engaged
 
     def tutor_students(self) -> None:
-        k = self.steps % self.params.behaviour.catalogue.topics
+        """Genuine teachers add to the fund, then each school's month of lessons, tutorial
+        network and, on its calendar, demonstration day."""
+        for t in self.teacher_list:
+            t.work_out_tema()
+        every = self.params.behaviour.catalogue.demonstration_every
         for school in self.school_list:
-            school.demonstrations = 0
-            school.engagement = 0.0
-        for s in self.student_list:
-            s.attend_lesson(k)
-        for school in self.school_list:
-            if school.practising():
-                school.run_tutorial_network()
+            school.hold_month(demonstration_day=(self.steps + school.index) % every == 0)
 
     def test_and_punish(self) -> None:
         testing = self.params.scenario.testing
@@ -718,6 +908,18 @@ class ReferenceModel(mesa.Model):
         n = round(testing.punish_share * len(self.school_list))
         for school in sorted(self.school_list, key=School.score)[:n]:
             school.punished = True
+
+    def graduate_cohort(self) -> None:
+        """The oldest grade leaves, new students enter; record how many leavers go on."""
+        leavers: dict[bool, list[float]] = {True: [], False: []}
+        for school in self.school_list:
+            adopting = school.practising()
+            for student in school.students:
+                chance = student.graduate_or_advance()
+                if chance is not None:
+                    leavers[adopting].append(chance)
+        everyone = leavers[True] + leavers[False]
+        self.continuing = (_mean(everyone), _mean(leavers[True]), _mean(leavers[False]))
 
     def move_teachers(self) -> None:
         """Movers swap schools at random, so every school keeps its number of teachers."""
@@ -733,7 +935,8 @@ class ReferenceModel(mesa.Model):
 
     # ----------------------------------------------------------------- outcomes
     def outcomes(self) -> dict[str, float]:
-        """The docked outcomes, named as in the fast engine's per-step table."""
+        """The docked outcomes and those recorded beside them, named as in the fast engine's
+        per-step table."""
         m = self.params.behaviour
         n_genuine = n_surface = 0
         schools_genuine = schools_surface = 0
@@ -749,7 +952,9 @@ class ReferenceModel(mesa.Model):
             elif adopters:
                 schools_surface += 1
                 adopting.append(school)
-        mastery = self.mean_mastery()
+        students = self.students_summary(adopting)
+        n = len(self.student_list)
+        mastery = students["score"] / n
         return {
             "teachers_genuine": n_genuine,
             "teachers_surface": n_surface,
@@ -758,10 +963,64 @@ class ReferenceModel(mesa.Model):
             "mastery_mean": mastery,
             "mastery_gain": mastery - self.initial_mastery,
             "bureaucratization_index": self.bureaucratization(adopting),
+            "share_good_excellent": students["good"] / n,
+            "temas_mastered_mean": students["mastered"] / n,
+            "student_engagement_mean": students["engagement"] / n,
+            "share_voluntary_time": students["voluntary"] / n,
+            "fund_temas": self.fund,
+            "share_excellent": students["excellent"] / n,
+            "mastery_adopting_schools": _ratio(students["score_adopting"], students["adopting"]),
+            "mastery_other_schools": _ratio(
+                students["score"] - students["score_adopting"], n - students["adopting"]
+            ),
+            "student_engagement_adopting": _ratio(
+                students["engagement_adopting"], students["adopting"]
+            ),
+            "demonstrations": sum(s.demonstrations for s in self.school_list),
+            "graduates_continuing": self.continuing[0],
+            "graduates_continuing_adopting": self.continuing[1],
+            "graduates_continuing_other": self.continuing[2],
+        }
+
+    def students_summary(self, adopting: list[School]) -> dict[str, float]:
+        """Totals over the students, in one pass: score, ENLACE levels, temas mastered,
+        engagement, those who give their own time; and score and engagement in the adopting
+        schools."""
+        threshold = self.params.behaviour.students.voluntary_threshold
+        good = excellent = mastered = voluntary = 0
+        score = engagement = 0.0
+        score_adopting = engagement_adopting = 0.0
+        n_adopting = 0
+        in_adopting = set(adopting)
+        for school in self.school_list:
+            school_score = school_engagement = 0.0
+            for s in school.students:
+                school_score += s.score
+                school_engagement += s.engagement
+                good += s.score >= self.good
+                excellent += s.score >= self.excellent
+                mastered += len(s.mastered)
+                voluntary += s.engagement >= threshold
+            score += school_score
+            engagement += school_engagement
+            if school in in_adopting:
+                score_adopting += school_score
+                engagement_adopting += school_engagement
+                n_adopting += len(school.students)
+        return {
+            "score": score,
+            "good": good,
+            "excellent": excellent,
+            "mastered": mastered,
+            "engagement": engagement,
+            "voluntary": voluntary,
+            "score_adopting": score_adopting,
+            "engagement_adopting": engagement_adopting,
+            "adopting": n_adopting,
         }
 
     def mean_mastery(self) -> float:
-        return sum(s.score() for s in self.student_list) / len(self.student_list)
+        return sum(s.score for s in self.student_list) / len(self.student_list)
 
     def bureaucratization(self, adopting: list[School]) -> float:
         """Mean of paperwork, cascade loss, coach overload and unsheltered shares."""
@@ -777,6 +1036,14 @@ class ReferenceModel(mesa.Model):
         ]
         unsheltered = sum(ruled) / len(ruled) if ruled else 0.0
         return (paperwork + cascade + overload + unsheltered) / 4
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else math.nan
+
+
+def _ratio(total: float, count: float) -> float:
+    return total / count if count else math.nan
 
 
 def run_reference(params: Params, seed: int, steps: int | None = None) -> dict[str, float]:
