@@ -281,6 +281,7 @@ def swapped_order_model():
         assessment,
         coaching,
         diffusion,
+        exchanges,
         mandate,
         motivation,
         opportunities,
@@ -297,6 +298,7 @@ def swapped_order_model():
             mandate.roll_out(self)
             self.exposure = network.genuine_share_of_contacts(self, genuine_teachers(self))
             diffusion.recruit_volunteers(self)
+            exchanges.hold_exchanges(self)
             supervision.update_supervision(self)
             coaching.teach_practice(self)
             turnover.graduate_cohort(self)  # swapped: belongs after lessons, test and turnover

@@ -125,8 +125,10 @@ class School(mesa.Agent):
     def hold_month(self, demonstration_day: bool) -> None:
         """The month's school work: the tutorial network where teachers practise, then for
         every student the whole-class lesson (nothing in the network reads the score), the
-        pull of engagement back to rest and, on a demonstration day, the demonstrations."""
-        if self.practising():
+        pull of engagement back to rest and, on a demonstration day of a school that practises
+        (someone organizes it), the demonstrations."""
+        practising = self.practising()
+        if practising:
             self.run_tutorial_network()
         rest = self.model.params.behaviour.students.engagement_rest
         self.demonstrations = 0
@@ -134,7 +136,7 @@ class School(mesa.Agent):
         for student in self.students:
             student.attend_lesson()
             student.relax()
-            if demonstration_day:
+            if demonstration_day and practising:
                 self.demonstrations += student.demonstrate()
             if student.engagement > rest:
                 above_rest += student.engagement - rest

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import Origin, Stance
+from sim.practice import genuineness
 from sim.rules.catalogue import learn_a_tema
 from sim.rules.mandate import cascade_quality, mandate_reaches_schools
 from sim.rules.opportunities import ministry_paid_coaches
@@ -56,8 +57,10 @@ def teach_practice(model: TutorialNetworkModel) -> None:
     capacity += model.exchanges.adults_tutored
     adopted = t.adopted
     # Student tutors tutor adults too (000 l.41, l.113): the more of a school's students tutor,
-    # the more its teachers learn the practice from them.
-    from_students = adopted * p.student_rate * student_tutor_share(model)[t.school]
+    # the more its teachers learn the practice from them; what they pass on is the practice they
+    # were tutored in, worth what their school practises for real (its genuineness, 004 l.37).
+    worth = student_tutor_share(model) * genuineness(model)
+    from_students = adopted * p.student_rate * worth[t.school]
     gain += from_students
     # Coach load: adopters to accompany per coaching visit available this month, counting what
     # student tutors teach as the coach visits it equals: the movement's training capacity grows

@@ -150,6 +150,8 @@ def school_engagement(model: TutorialNetworkModel) -> np.ndarray:
     p = model.params.behaviour.students
     s = model.schools
     above = np.maximum(model.students.engagement - np.float32(p.engagement_rest), 0)
+    if p.engagement_rest >= 1.0:  # no room above rest: nothing to see
+        return np.zeros(s.count, dtype=np.float32)
     total = np.add.reduceat(above, s.student_start, dtype=np.float64)
     return (total / (s.n_students * (1.0 - p.engagement_rest))).astype(np.float32)
 
@@ -236,13 +238,14 @@ def _choose(i, temas, mastered, interest, supply):
     for k in range(supply.size):
         if supply[k] == 0 or (mastered >> np.uint64(k)) & np.uint64(1):
             continue
-        if interest[k] + 1 <= best_score:
+        score = np.int32(interest[k]) + 1  # widened: 255 + 1 must not wrap in uint8
+        if score <= best_score:
             continue
         taken = False
         for h in range(temas.shape[0]):
             taken = taken or temas[h, i] == k
         if not taken:
-            best, best_score = k, interest[k] + 1
+            best, best_score = k, score
     return best
 
 
