@@ -8,9 +8,9 @@ students, so their individual state is written only at the steps the user asks f
 
 so ``pd.read_parquet("snapshots/population=students")`` reads every student at every chosen
 step, with ``scenario``, ``replicate`` and ``step`` as columns, and a filter such as
-``filters=[("step", "=", 12)]`` reads one step only. One row per agent; a per-tema attribute
-(the temas held, their progress) becomes one column per place (``temas_0`` ...). Codes are written as
-categories (origin, stance, school state).
+``filters=[("step", "=", 12)]`` reads one step only. One row per agent; an attribute with one
+value per place (the temas held, their progress) becomes one column per place (``temas_0`` ...).
+Codes are written as categories (origin, stance, school state).
 
 Snapshots are written into a hidden ``.snapshots.partial`` folder and renamed to ``snapshots``
 once the whole job has succeeded: a failed job leaves nothing that looks like a result.

@@ -62,17 +62,29 @@ OUTCOMES: tuple[Outcome, ...] = (
     _final("graduates_continuing_other", "graduates going on (other schools)", "share", SHARE),
     Outcome("year_end_mastery_mean", "mean score", "score", 0.0, SHARE, Timing.YEAR_END),
     Outcome(
-        "year_end_temas_mastered_mean", "temas mastered per student", "temas", 0.0, None,
+        "year_end_temas_mastered_mean",
+        "temas mastered per student",
+        "temas",
+        0.0,
+        None,
         Timing.YEAR_END,
-    ),  # fmt: skip
+    ),
     Outcome(
-        "year_end_student_engagement_mean", "student engagement", "score", 0.0, SHARE,
+        "year_end_student_engagement_mean",
+        "student engagement",
+        "score",
+        0.0,
+        SHARE,
         Timing.YEAR_END,
-    ),  # fmt: skip
+    ),
     Outcome(
-        "year_end_share_voluntary_time", "students giving their own time", "share", 0.0, SHARE,
+        "year_end_share_voluntary_time",
+        "students giving their own time",
+        "share",
+        0.0,
+        SHARE,
         Timing.YEAR_END,
-    ),  # fmt: skip
+    ),
     Outcome(
         "year_end_share_good_excellent", "good/excellent", "share", 0.0, SHARE, Timing.YEAR_END
     ),

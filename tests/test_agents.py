@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 from helpers import make_model
 
 from sim.agents import MinistryNode, Student, Supervisor, Teacher

@@ -44,9 +44,13 @@ def run(request):
                 "states_in_unit": all(
                     ((a >= 0) & (a <= 1)).all()
                     for a in (
-                        t.practice, t.motivation, t.admin_load, st.score, st.engagement,
+                        t.practice,
+                        t.motivation,
+                        t.admin_load,
+                        st.score,
+                        st.engagement,
                         st.progress,
-                    )  # fmt: skip
+                    )
                 ),
                 "tutors_mastered": (
                     (st.mastered[st.tutors >= 0] >> st.tutors[st.tutors >= 0].astype(np.uint64))
@@ -54,11 +58,13 @@ def run(request):
                 ).all(),
                 "held_in_fund": (st.temas < model.fund.size).all(),
                 "held_not_mastered": all(
-                    ((st.mastered[h_on] >> st.temas[h, h_on].astype(np.uint64)) & np.uint64(1)
-                     == 0).all()
+                    (
+                        (st.mastered[h_on] >> st.temas[h, h_on].astype(np.uint64)) & np.uint64(1)
+                        == 0
+                    ).all()
                     for h in range(st.temas.shape[0])
                     for h_on in [st.temas[h] >= 0]
-                ),  # fmt: skip
+                ),
                 "origin_when_adopted": (t.origin[t.adopted] != 0).all(),
                 "ever_when_adopted": t.ever_adopted[t.adopted].all(),
             }

@@ -25,8 +25,6 @@ from runs.snapshots import POPULATIONS, SnapshotPlan, Snapshotter, check_steps, 
 from sim.agents import Student, Teacher
 from sim.model import TutorialNetworkModel
 from sim.params import ConfigError
-from sim.practice import school_adopted
-from sim.rules import tutoring
 
 ROOT = Path(__file__).resolve().parent.parent
 
