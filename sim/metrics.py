@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import Origin, SchoolState, Stance
-from sim.population import popcount64
+from sim.population import total_bits
 from sim.practice import adopters_per_school, genuine_schools, genuine_teachers
 from sim.rules.assessment import levels, student_scores
 from sim.rules.mandate import cascade_depth, cascade_quality, mandate_reaches_schools
@@ -103,7 +103,7 @@ def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
         "share_excellent": excellent,
         "fund_temas": model.fund.size,
         "demonstrations": int(s.demonstrations.sum()),
-        "temas_mastered_mean": float(popcount64(st.mastered).mean()),
+        "temas_mastered_mean": total_bits(st.mastered) / st.mastered.size,
         "student_engagement_mean": float(engagement.mean()),
         "student_engagement_adopting": _mean_or_nan(engagement[in_adopting]),
         "share_voluntary_time": float(voluntary.mean()),

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.kinds import Origin
 from sim.population import bit
@@ -78,21 +79,18 @@ def pair_schools(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray]:
 
 def choose_goers(model: TutorialNetworkModel, senders: np.ndarray) -> np.ndarray:
     """The students each sender sends, by the selection rule, in school order."""
-    st, s = model.students, model.schools
+    s = model.schools
     n = s.n_students[senders]
-    students = np.repeat(s.student_start[senders] - np.cumsum(n) + n, n) + np.arange(n.sum())
-    school = st.school[students]
-    order = np.lexsort((selection_key(model, students), school))
-    ranked = students[order]
-    first = np.searchsorted(school[order], senders)
-    rank = np.arange(ranked.size) - np.repeat(first, n)
-    return ranked[rank < model.exchanges.pars.students]
+    first = s.student_start[senders]
+    key = selection_key(model, first, n)
+    return _lowest_per_school(first, n, key, model.exchanges.pars.students)
 
 
-def selection_key(model: TutorialNetworkModel, students: np.ndarray) -> np.ndarray:
-    """Lower goes first: student tutors first, at random, the highest scores, the least
-    engaged."""
+def selection_key(model: TutorialNetworkModel, first: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """For the senders' students, school after school: lower goes first. Student tutors first,
+    at random, the highest scores, the least engaged."""
     st = model.students
+    students = np.repeat(first - np.cumsum(n) + n, n) + np.arange(n.sum())
     rule = model.exchanges.pars.selection
     if rule == "top_scorers":
         return -st.score[students]
@@ -102,6 +100,30 @@ def selection_key(model: TutorialNetworkModel, students: np.ndarray) -> np.ndarr
     if rule == "tutors":
         return draw + (st.tutors[students] < 0)
     return draw
+
+
+@njit(cache=True)
+def _lowest_per_school(first, n, key, per_school):
+    """The `per_school` students with the lowest keys of each school (the first on ties), as
+    student indices; `key` runs over the schools' students one school after another."""
+    out = np.empty(np.minimum(n, per_school).sum(), dtype=np.int64)
+    taken = np.zeros(per_school, dtype=np.int64)
+    at, offset = 0, 0
+    for j in range(first.size):
+        m = min(n[j], per_school)
+        for c in range(m):  # m is small: a few passes over the school's students
+            best = -1
+            for i in range(n[j]):
+                seen = False
+                for d in range(c):
+                    seen = seen or taken[d] == i
+                if not seen and (best < 0 or key[offset + i] < key[offset + best]):
+                    best = i
+            taken[c] = best
+            out[at] = first[j] + best
+            at += 1
+        offset += n[j]
+    return out
 
 
 def tutor_adults(model: TutorialNetworkModel, goers: np.ndarray, host: np.ndarray) -> None:

@@ -172,11 +172,17 @@ def _inquire_schools(
     held = temas.shape[0]
     supply = np.zeros(fund, dtype=np.float32)
     demand = np.zeros(fund, dtype=np.int32)
+    offered = np.zeros(fund, dtype=np.int64)
     one = np.float32(1.0)
     for s in schools:
         lo, hi = start[s], start[s] + n_students[s]
         _tutors_offered(s, lo, hi, teacher_temas, offsets, tutors, per_teacher,
                         per_student_tutor, supply)  # fmt: skip
+        n_offered = 0  # the offered temas in ascending order: choice looks at these only
+        for k in range(fund):
+            if supply[k] > 0:
+                offered[n_offered] = k
+                n_offered += 1
         demand[:] = 0
         for i in range(lo, hi):
             for h in range(held):
@@ -186,7 +192,8 @@ def _inquire_schools(
                     progress[h, i] = 0
             for h in range(held):
                 if temas[h, i] < 0:
-                    temas[h, i] = _choose(i, temas, mastered[i], interest[taste[i]], supply)
+                    temas[h, i] = _choose(i, temas, mastered[i], interest[taste[i]],
+                                          offered[:n_offered])  # fmt: skip
             for h in range(held):
                 k = temas[h, i]
                 if k >= 0 and progress[h, i] < one:
@@ -231,12 +238,12 @@ def _tutors_offered(
 
 
 @njit(cache=True)
-def _choose(i, temas, mastered, interest, supply):
+def _choose(i, temas, mastered, interest, offered):
     """The offered tema that interests the student most, not mastered and not already held
-    (the first on ties), or -1."""
+    (the first on ties), or -1. `offered` lists the offered temas in ascending order."""
     best, best_score = -1, 0
-    for k in range(supply.size):
-        if supply[k] == 0 or (mastered >> np.uint64(k)) & np.uint64(1):
+    for k in offered:
+        if (mastered >> np.uint64(k)) & np.uint64(1):
             continue
         score = np.int32(interest[k]) + 1  # widened: 255 + 1 must not wrap in uint8
         if score <= best_score:
