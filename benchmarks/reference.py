@@ -821,7 +821,9 @@ class ReferenceModel(mesa.Model):
             pools.append(("voluntary", coaches * sc.movement.coach_capacity, 1.0))
         if self.mandate_in_force() and any(s.mandated for s in self.school_list):
             quality = self.cascade_quality()
-            pools.append(("mandate", sc.mandate.coaches * sc.mandate.coach_capacity, quality))
+            mandated = sum(s.mandated for s in self.school_list)
+            coaches = sc.mandate.coaches + round(sc.mandate.coaches_per_school * mandated)
+            pools.append(("mandate", coaches * sc.mandate.coach_capacity, quality))
         for origin, visits, quality in pools:
             self.coaching_capacity += visits
             eligible = [t for t in self.teacher_list if t.adopted and t.origin == origin]

@@ -16,7 +16,7 @@ import numpy as np
 from sim.kinds import Origin, SchoolState, Stance
 from sim.practice import is_genuine
 from sim.rules.catalogue import interest
-from sim.rules.mandate import mandate_in_force
+from sim.rules.mandate import mandate_in_force, ministry_coaches
 from sim.rules.opportunities import ministry_paid_coaches
 from sim.rules.reversal import withdrawn
 
@@ -229,9 +229,7 @@ class MinistryNode(mesa.Agent):
     @property
     def resources(self) -> int:
         """Coaches the ministry pays: its own (while a mandate is in force) and the movement's."""
-        m = self.model.params.scenario.mandate
-        own = m.coaches if mandate_in_force(self.model) else 0
-        return own + ministry_paid_coaches(self.model)
+        return ministry_coaches(self.model) + ministry_paid_coaches(self.model)
 
     @property
     def tutoring_capacity(self) -> int:

@@ -237,6 +237,7 @@ class MandateParams:
     node_capacity: int = spec(0, 10_000, "teacher visits per zone node per month (nodes design)")
     coach_capacity: int = spec(0, 10_000, "visits per ministry coach per month")
     coaches: int = spec(0, 1_000_000, "ministry coaches (ATPs) for mandated schools")
+    coaches_per_school: float = spec(0.0, 10.0, "more ministry coaches per school mandated")
     paperwork: float = prob("reporting load the mandate adds to each required teacher")
     control: float = prob("control felt by teachers required to adopt")
 

@@ -17,7 +17,7 @@ import numpy as np
 from sim.kinds import Origin, Stance
 from sim.practice import genuineness
 from sim.rules.catalogue import learn_a_tema
-from sim.rules.mandate import cascade_quality, mandate_reaches_schools
+from sim.rules.mandate import cascade_quality, mandate_reaches_schools, ministry_coaches
 from sim.rules.opportunities import ministry_paid_coaches
 from sim.rules.tutoring import student_tutors_per_school, tutorial_time_share
 
@@ -96,7 +96,8 @@ def coach_pools(model: TutorialNetworkModel) -> list[tuple[np.ndarray, int, floa
     if mandate_reaches_schools(model):
         m = model.params.scenario.mandate
         required = np.flatnonzero(t.adopted & (t.origin == Origin.MANDATE))
-        pools.append((required, m.coaches * m.coach_capacity, cascade_quality(model)))
+        visits = ministry_coaches(model) * m.coach_capacity
+        pools.append((required, visits, cascade_quality(model)))
     return pools
 
 

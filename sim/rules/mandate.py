@@ -70,6 +70,15 @@ def mandate_reaches_schools(model: TutorialNetworkModel) -> bool:
     return mandate_in_force(model) and bool(model.schools.mandated.any())
 
 
+def ministry_coaches(model: TutorialNetworkModel) -> int:
+    """The mandate's own coaches: a fixed team, plus as many more per school it has required
+    as `coaches_per_school` says (a programme that grows its coaching with its reach)."""
+    m = model.params.scenario.mandate
+    if not mandate_in_force(model):
+        return 0
+    return m.coaches + round(m.coaches_per_school * int(model.schools.mandated.sum()))
+
+
 def required_teachers(model: TutorialNetworkModel) -> np.ndarray:
     """Teachers a mandate in force holds to the practice, at least on paper."""
     if not mandate_in_force(model):
