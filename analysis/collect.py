@@ -93,10 +93,9 @@ def collect(path: Path) -> Results:
     keys = label_keys(sweep, summary)
     summary = in_sweep_order(summary, keys, list(sweep.experiment.arms or {}))
     step_table = pd.concat(steps, ignore_index=True)
+    run_keys = ["cell", "replicate", *(["draw"] if "draw" in summary else [])]
     step_table = step_table.merge(
-        summary[["cell", "replicate", *[k for k in keys if k != "arm"]]],
-        on=["cell", "replicate"],
-        how="left",
+        summary[[*run_keys, *[k for k in keys if k != "arm"]]], on=run_keys, how="left"
     )
     return Results(sweep, summary, step_table, keys, unfinished, sweep_status(path))
 
@@ -124,6 +123,8 @@ def in_sweep_order(summary: pd.DataFrame, keys: list[str], arms: list[str]) -> p
         else:
             order[key] = column.astype(str)
     order["replicate"] = summary["replicate"]
+    if "draw" in summary:  # a posterior ensemble: each replicate's parameter draws in order
+        order["draw"] = summary["draw"]
     ranked = order.sort_values(list(order.columns), kind="stable", na_position="first")
     return summary.loc[ranked.index].reset_index(drop=True)
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import words
+from analysis import stats, words
 from analysis.collect import Results, _to_parquet, read_parquet
 from experiments import design as designs
 from experiments import store
@@ -110,9 +110,11 @@ def factors(results: Results) -> list[str]:
 
 
 def success_matrix(summary: pd.DataFrame, ok: pd.Series) -> pd.DataFrame:
-    """Cells × replicates: 1 success, 0 not, NaN a replicate the cell has not finished."""
-    frame = summary[["cell", "replicate"]].assign(ok=ok.astype(float))
-    return frame.pivot_table(index="cell", columns="replicate", values="ok", aggfunc="first")
+    """Cells × replicates: 1 success, 0 not, NaN a replicate the cell has not finished (in a
+    posterior ensemble a column per draw and replicate, the same runs in every cell)."""
+    pairs = stats.pair_keys(summary)
+    frame = summary[["cell", *pairs]].assign(ok=ok.astype(float))
+    return frame.pivot_table(index="cell", columns=pairs, values="ok", aggfunc="first")
 
 
 def cell_factors(summary: pd.DataFrame, keys: list[str], order: pd.Index) -> pd.DataFrame:

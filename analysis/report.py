@@ -69,19 +69,59 @@ def ci_text(v: Any) -> str:
     if isinstance(v, tuple) and len(v) == 3:
         m, lo, hi = v
         return f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]" if not math.isnan(lo) else fmt(m)
+    if isinstance(v, tuple) and len(v) == 5:  # a posterior ensemble: mean [seeds] (record)
+        m, seeds_lo, seeds_hi, record_lo, record_hi = v
+        return f"{fmt(m)} [{fmt(seeds_lo)}, {fmt(seeds_hi)}] ({fmt(record_lo)}, {fmt(record_hi)})"
     if isinstance(v, float):
         return fmt(v)
     return str(v)
 
 
 def _by_cell(comp: pd.DataFrame) -> pd.DataFrame:
-    """The long comparison as shown: one row per cell, its runs, a (mean, lo, hi) per outcome."""
+    """The long comparison as shown: one row per cell, its runs, a (mean, lo, hi) per outcome,
+    or in a posterior ensemble (mean, seeds_lo, seeds_hi, record_lo, record_hi)."""
     cells = list(dict.fromkeys(comp["cell"]))
     shown = pd.DataFrame({"cell": cells, "n": comp.groupby("cell")["n"].max()[cells].to_numpy()})
+    parts = ["mean", *stats.SPREADS] if "record_lo" in comp else ["mean", "lo", "hi"]
     for col, rows in comp.groupby("outcome", sort=False):
-        ci = {r.cell: (r.mean, r.lo, r.hi) for r in rows.itertuples()}
-        shown[stats.OUTCOMES[col]] = [ci.get(c, (math.nan,) * 3) for c in cells]
+        ci = {r["cell"]: tuple(r[parts]) for _, r in rows.iterrows()}
+        shown[stats.OUTCOMES[col]] = [ci.get(c, (math.nan,) * len(parts)) for c in cells]
     return shown
+
+
+def comparison_note(summary: pd.DataFrame) -> str:
+    """What the comparison table's numbers are."""
+    if not stats.is_ensemble(summary):
+        return (
+            f"Mean over replicates with its {stats.LEVEL:.0%} interval (percentile "
+            "bootstrap: it stays inside each outcome's range, counts ≥ 0 and shares in "
+            "[0, 1]); final values unless said otherwise."
+        )
+    return (
+        "Mean over every parameter draw and seed, then two 95% spreads, both cut to the "
+        "outcome's range: [seeds] where runs with the same parameter draw fall (chance alone, "
+        "pooled over the draws), (record) where the draws' expected outcomes fall (the spread "
+        "between draw means, their seed noise taken out): what the historical record leaves "
+        "unknown. Final values unless said otherwise."
+    )
+
+
+def effects_note(summary: pd.DataFrame, key: str | None, reference: Any) -> str:
+    text = (
+        f"Each setting against the one with {key} = {stats.show(reference)} and the same other "
+        "values: mean paired difference over replicates (same seeds) with its 95% bootstrap "
+        "interval, and Hedges' g (about 0.2 small, 0.5 medium, 0.8 large), shown only with at "
+        f"least {stats.MIN_REPLICATES} replicates."
+    )
+    if stats.is_ensemble(summary):
+        text += (
+            " In this posterior ensemble runs pair by parameter draw and seed; the interval is "
+            "the t interval over the draws' mean differences, and the column marked 'record' "
+            "gives where 95% of the draws' expected differences fall (seed noise taken out): "
+            "the uncertainty the historical record leaves, most of which both settings share "
+            "and the pairing cancels."
+        )
+    return text
 
 
 def section(sid: str, title: str, body: str) -> str:
@@ -114,22 +154,12 @@ def build(results: Results, out_dir: Path | None = None) -> Path:
         section(
             "comparison",
             "Comparison by scenario and setting",
-            note(
-                f"Mean over replicates with its {stats.LEVEL:.0%} interval (percentile "
-                "bootstrap: it stays inside each outcome's range, counts ≥ 0 and shares in "
-                "[0, 1]); final values unless said otherwise."
-            )
-            + html_table(_by_cell(comp), ci_text),
+            note(comparison_note(summary)) + html_table(_by_cell(comp), ci_text),
         )
     )
 
     eff = stats.effects(summary, keys, key, reference)
-    body = note(
-        f"Each setting against the one with {key} = {stats.show(reference)} and the same other "
-        "values: mean paired difference over replicates (same seeds) with its 95% bootstrap "
-        "interval, and Hedges' g (about 0.2 small, 0.5 medium, 0.8 large), shown only with at "
-        f"least {stats.MIN_REPLICATES} replicates."
-    )
+    body = note(effects_note(summary, key, reference))
     body += html_table(eff, ci_text) if not eff.empty else note("No pair of cells to compare.")
     parts.append(section("effects", "Effect sizes", body))
 
@@ -160,7 +190,7 @@ def build(results: Results, out_dir: Path | None = None) -> Path:
     )
     parts.append(section("survival", "Survival after reversal", body))
     parts.append(sensitivity_section(results, out))
-    parts.append(notes_section())
+    parts.append(notes_section(summary))
 
     title = f"{exp.title} — {sweep.name}"
     doc = (
@@ -190,6 +220,7 @@ def overview(results: Results, table: pd.DataFrame) -> str:
         "system": str(first["system"]),
         "years simulated": f"{_years(results):g}",
         "replicates per cell": str(summary.groupby("cell").size().max()),
+        **_ensemble_items(summary, cfg),
         "root seed": str(cfg.seed),
         "cells": str(len(table)),
         "finished runs": str(len(summary)),
@@ -206,6 +237,16 @@ def overview(results: Results, table: pd.DataFrame) -> str:
         else f'<p class="partial"><strong>{escape(status.line())}</strong></p>'
     )
     return section("overview", "Overview", f"{warning}<dl>{dl}</dl>" + adequacy_warning(summary))
+
+
+def _ensemble_items(summary: pd.DataFrame, cfg: Any) -> dict[str, str]:
+    """A posterior ensemble's draws (runs per cell = draws × replicates)."""
+    if not stats.is_ensemble(summary):
+        return {}
+    return {
+        "posterior": f"{cfg.get('posterior')}: {summary['draw'].nunique()} parameter draws × "
+        f"{summary['replicate'].nunique()} replicates per cell (runs per cell above)",
+    }
 
 
 def _plan_items(results: Results) -> dict[str, str]:
@@ -278,7 +319,15 @@ def _num(v: Any) -> str:
     return fmt(float(v)) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
 
 
-def notes_section() -> str:
+def notes_section(summary: pd.DataFrame) -> str:
+    ensemble_note = (
+        "<li>This sweep is a posterior ensemble: every cell runs the same parameter draws from "
+        "the calibration's posterior, each with every seed. The record's spread says how far "
+        "the expected outcome moves over the parameter sets the historical record allows; it "
+        "does not narrow with more replicates or draws (docs/sweeps.md).</li>"
+        if stats.is_ensemble(summary)
+        else ""
+    )
     return section(
         "notes",
         "How to read this report",
@@ -289,8 +338,9 @@ def notes_section() -> str:
             "compliance: adopters on paper below it (docs/ODD.md).</li>"
             "<li>Confidence intervals describe the model's run-to-run variation, not uncertainty "
             "about Mexico's schools: they narrow with more replicates.</li>"
-            "<li>An arm that ignores a swept key (for example voluntary growth and the mandate's "
-            "pace) is run once and compared with every value of that key.</li></ul>"
+            + ensemble_note
+            + "<li>An arm that ignores a swept key (for example voluntary growth and the "
+            "mandate's pace) is run once and compared with every value of that key.</li></ul>"
         ),
     )
 
@@ -329,11 +379,23 @@ def headline_section(
     if not eff.empty and column in eff:
         best = eff.loc[eff[column].map(lambda v: v[0]).idxmax()]
         m, lo, hi = best[column]
-        lines.append(
+        over = (
+            "paired runs, 95% t interval over the draws"
+            if stats.is_ensemble(results.summary)
+            else "replicates, 95% bootstrap interval"
+        )
+        text = (
             f"Largest gain in {label} against {key} = {stats.show(reference)}: "
             f"{best['cell']} against {best['against']}, {m:+.3g} [{lo:.3g}, {hi:.3g}] "
-            f"(mean paired difference over {best['n']} replicates, 95% bootstrap interval)."
+            f"(mean paired difference over {best['n']} {over})."
         )
+        if f"{column}, record" in best:
+            _, rlo, rhi = best[f"{column}, record"]
+            text += (
+                f" Across what the historical record leaves unknown, 95% of the parameter "
+                f"draws give an expected difference in [{rlo:.3g}, {rhi:.3g}]."
+            )
+        lines.append(text)
         worst = eff.loc[eff[column].map(lambda v: v[0]).idxmin()]
         if worst["cell"] != best["cell"]:
             m, lo, hi = worst[column]
@@ -463,7 +525,7 @@ def average_contrasts(
         return []
     summary = results.summary
     others = [k for k in stats.varied_keys(summary, results.label_keys) if k != key]
-    by_replicate = summary.set_index(["cell", "replicate"])[outcome]
+    by_replicate = summary.set_index(["cell", *stats.pair_keys(summary)])[outcome]
     groups: dict[str, list[pd.Series]] = {}
     for cell in table.to_dict("records"):
         if stats._same(cell[key], reference):
@@ -482,6 +544,6 @@ def average_contrasts(
         lines.append(
             f"Averaged over its {len(diffs)} settings, {key} = {value} against "
             f"{stats.show(reference)}: {words.outcome(outcome)} {m:+.3g} [{lo:.3g}, {hi:.3g}] "
-            f"({n} replicates, paired)."
+            f"({n} {'paired runs' if stats.is_ensemble(summary) else 'replicates, paired'})."
         )
     return lines

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis import stats
 from analysis.discovery import succeeded
 
 BOOTSTRAP = 1000
@@ -43,14 +44,16 @@ def states(summary: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 
 
 def cube(runs: pd.DataFrame, column: str) -> tuple[np.ndarray, list[str], list[str]]:
-    """arms × states × replicates of `column` (NaN where a run is missing)."""
+    """arms × states × replicates of `column` (NaN where a run is missing); in a posterior
+    ensemble the last axis is every (draw, replicate) pair, the same runs in every cell."""
     arms = list(dict.fromkeys(runs["arm"]))
     names = list(dict.fromkeys(runs["state"]))
-    reps = sorted(runs["replicate"].unique())
+    pair = pd.Series(list(zip(*(runs[k] for k in stats.pair_keys(runs)), strict=True)))
+    reps = sorted(pair.unique())
     out = np.full((len(arms), len(names), len(reps)), np.nan)
     a = runs["arm"].map({v: i for i, v in enumerate(arms)}).to_numpy()
     s = runs["state"].map({v: i for i, v in enumerate(names)}).to_numpy()
-    r = runs["replicate"].map({v: i for i, v in enumerate(reps)}).to_numpy()
+    r = pair.map({v: i for i, v in enumerate(reps)}).to_numpy()
     out[a, s, r] = runs[column].astype(float).to_numpy()
     return out, arms, names
 

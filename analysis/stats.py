@@ -2,6 +2,10 @@
 
 Replicate r of every cell uses the same seed (common random numbers), so a difference between
 two cells is estimated on paired replicates; Hedges' g standardizes it by the pooled spread.
+
+In a posterior ensemble (`posterior=NAME`: a `draw` column) every cell runs the same parameter
+draws with the same seeds: runs pair by draw and replicate, and each mean also carries the two
+spreads of runs.intervals.Spread, the seeds' and the record's.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from runs.intervals import LEVEL, mean_ci
+from runs.intervals import LEVEL, mean_ci, spread
 from sim import outcomes
 
 # Below this many replicates per cell the report warns, and standardized effects are not shown:
@@ -42,6 +46,33 @@ EFFECT_OUTCOMES = (
     "year_end_mastery_mean",
     "mean_bureaucratization_index",
 )
+
+
+DRAW = "draw"
+SPREADS = ["seeds_lo", "seeds_hi", "record_lo", "record_hi"]
+
+
+def is_ensemble(summary: pd.DataFrame) -> bool:
+    return DRAW in summary
+
+
+def pair_keys(summary: pd.DataFrame) -> list[str]:
+    """What pairs the runs of two cells: the replicate (its seed), and in a posterior ensemble
+    the parameter draw too (every cell runs the same draws with the same seeds)."""
+    return [DRAW, "replicate"] if is_ensemble(summary) else ["replicate"]
+
+
+def outcome_range(name: str) -> tuple[float, float | None] | None:
+    outcome = outcomes.BY_NAME.get(name)
+    return (outcome.lo, outcome.hi) if outcome else None
+
+
+def difference_range(name: str) -> tuple[float, float | None] | None:
+    """A difference of two values of a bounded outcome lies within ± its width."""
+    outcome = outcomes.BY_NAME.get(name)
+    if outcome is None or outcome.hi is None:
+        return None
+    return (outcome.lo - outcome.hi, outcome.hi - outcome.lo)
 
 
 def bootstrap_ci(x: Sequence[float] | np.ndarray, seed: int = 0) -> tuple[float, float, float, int]:
@@ -109,15 +140,24 @@ def cells(summary: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 
 def comparison(summary: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     """Long and numeric, one row per cell and outcome: cell (its label), outcome (the summary
-    column), mean, lo, hi (95% CI) and n (replicates with a value)."""
+    column), mean, lo, hi (95% CI) and n (runs with a value); in a posterior ensemble also the
+    seeds' and the record's 95% spreads (seeds_lo, seeds_hi, record_lo, record_hi), and the CI
+    is the t interval over the draws' means (the draws are what is sampled independently)."""
+    ensemble = is_ensemble(summary)
     rows = []
     for cell in cells(summary, keys).itertuples():
         group = summary[summary["cell"] == cell.cell]
         for col in OUTCOMES:
             if col in group and group[col].notna().any():
-                m, lo, hi, n = bootstrap_ci(group[col])
-                rows.append([cell.label, col, m, lo, hi, n])
-    return pd.DataFrame(rows, columns=["cell", "outcome", "mean", "lo", "hi", "n"])
+                if not ensemble:
+                    m, lo, hi, n = bootstrap_ci(group[col])
+                    rows.append([cell.label, col, m, lo, hi, n])
+                    continue
+                s = spread(group[col], group[DRAW], outcome_range(col))
+                spreads = [s.seeds_lo, s.seeds_hi, s.record_lo, s.record_hi]
+                rows.append([cell.label, col, s.mean, s.lo, s.hi, s.runs, *spreads])
+    columns = ["cell", "outcome", "mean", "lo", "hi", "n", *(SPREADS if ensemble else [])]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def reference_cell(
@@ -147,8 +187,9 @@ def effects(
         ref = reference_cell(cell, table, key, reference, others)
         if ref is None:
             continue
-        a = summary[summary["cell"] == cell["cell"]].set_index("replicate")
-        b = summary[summary["cell"] == ref].set_index("replicate")
+        pairs = pair_keys(summary)
+        a = summary[summary["cell"] == cell["cell"]].set_index(pairs)
+        b = summary[summary["cell"] == ref].set_index(pairs)
         paired = a.index.intersection(b.index)
         ref_label = table.loc[table["cell"] == ref, "label"].iloc[0]
         row: dict[str, Any] = {"cell": cell["label"], "against": ref_label, "n": len(paired)}
@@ -156,12 +197,24 @@ def effects(
             if col not in a:
                 continue
             diff = (a.loc[paired, col] - b.loc[paired, col]).to_numpy(dtype=float)
-            m, lo, hi, _ = bootstrap_ci(diff)
-            row[f"Δ {OUTCOMES[col]}"] = (m, lo, hi)
+            row.update(_difference(col, diff, paired))
             g = hedges_g(a[col].to_numpy(dtype=float), b[col].to_numpy(dtype=float))
             row[f"g {OUTCOMES[col]}"] = g if len(paired) >= MIN_REPLICATES else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _difference(col: str, diff: np.ndarray, paired: pd.Index) -> dict[str, tuple]:
+    """The paired difference's mean with its 95% interval; in a posterior ensemble the interval
+    is over the draws, and the record's spread of the difference comes beside it."""
+    if not isinstance(paired, pd.MultiIndex):
+        m, lo, hi, _ = bootstrap_ci(diff)
+        return {f"Δ {OUTCOMES[col]}": (m, lo, hi)}
+    s = spread(diff, paired.get_level_values(DRAW), difference_range(col))
+    return {
+        f"Δ {OUTCOMES[col]}": (s.mean, s.lo, s.hi),
+        f"Δ {OUTCOMES[col]}, record": (s.mean, s.record_lo, s.record_hi),
+    }
 
 
 def curves(steps: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -1,5 +1,9 @@
 """`uv run python -m experiments.calibrate [--tiny] [--workers N] [--seed S] [--out DIR]`.
 
+`uv run python -m experiments.calibrate --export-posterior [--out DIR]` writes the posterior file
+below from the committed run's weighted particles (docs/calibration/posterior.csv), without
+simulating.
+
 Fits the free parameters of `scenario=historical` (experiments.calibration_sim.FREE) to the
 historical record (RECORD: 8 schools in 2004, about 60 by 2008, about 400 by 2010) by ABC-SMC
 (experiments.calibration_abc), each proposal simulated `replicates` times. Then it reruns the
@@ -9,6 +13,9 @@ each parameter around them (which parameters the record pins down).
 Writes, each file whole or not at all:
 - `configs/calibrated/historical.yaml`: the fitted values, their intervals, the targets and the
   fit, which `scenario=historical` composes (with --tiny: DIR/historical.yaml only);
+- `configs/calibrated/historical_posterior.csv`: the last generation's weighted particles (ids,
+  weights summing to 1, one column per fitted key), which `posterior=historical` draws from
+  (runs/posterior.py; with --tiny: DIR/historical_posterior.csv only);
 - DIR (default outputs/calibration/historical, or .../tiny): proposals.parquet (every proposal
   with its distance and weight), trajectories.parquet (schools in the practice by month of every
   simulation), sensitivity.parquet, summary.json (settings, generations, wall time).
@@ -46,6 +53,7 @@ from experiments.calibration_sim import (
     theta_values,
     with_values,
 )
+from runs import posterior as posterior_file
 from runs.arguments import OneLineParser
 from runs.config import CONFIG_DIR, compose_config
 from runs.storage import write_atomic, write_parquet_atomic
@@ -54,6 +62,10 @@ from sim.params import ConfigError, Params
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("calibrate")
 CALIBRATED = CONFIG_DIR / "calibrated" / "historical.yaml"
+POSTERIOR = posterior_file.path_of("historical", CONFIG_DIR)
+# The committed run's particles, as the calibration report wrote them (proposal_id, weight,
+# distance, one column per free parameter): the source of `--export-posterior`.
+REPORTED_POSTERIOR = ROOT / "docs" / "calibration" / "posterior.csv"
 INTERVAL = 0.9  # posterior intervals are the central 90%
 
 # Phases, the first part of every simulation's seed key (generations are 0, 1, ...).
@@ -390,6 +402,63 @@ def calibrated_document(
     return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100), doc
 
 
+# ---------------------------------------------------------------------------- posterior file
+def particles_of(last: abc.Generation) -> pd.DataFrame:
+    """The last generation's particles: id, weight and value of each free parameter."""
+    table = pd.DataFrame({"proposal_id": last.proposal_ids, "weight": last.weights})
+    for j, p in enumerate(FREE):
+        table[p.key] = p.from_unit(last.u[:, j])
+    return table
+
+
+def posterior_text(particles: pd.DataFrame, mode: str, source: str | None = None) -> str:
+    """The posterior file: a header saying where it comes from, then one row per particle (by
+    id) with its weight, normalized to sum to 1, and its values written exactly (repr)."""
+    table = particles.sort_values("proposal_id", kind="stable")
+    weights = table["weight"].to_numpy(dtype=float)
+    weights = weights / weights.sum()
+    keys = [p.key for p in FREE]
+    origin = [f"# Copied from that run's {source} by `--export-posterior`."] if source else []
+    lines = [
+        "# Weighted particles of the last ABC-SMC generation, fitted to the historical record by",
+        f"# `uv run python -m experiments.calibrate` ({mode} mode).",
+        *origin,
+        "# Written by that script only: rerun it, never edit by hand. `posterior=historical`",
+        "# draws parameter sets from it by weight; docs/sweeps.md explains its use.",
+        ",".join([posterior_file.PARTICLE, posterior_file.WEIGHT, *keys]),
+    ]
+    for pid, weight, row in zip(table["proposal_id"], weights, table[keys].to_numpy(), strict=True):
+        lines.append(",".join([str(int(pid)), repr(float(weight)), *(repr(float(v)) for v in row)]))
+    return "\n".join(lines) + "\n"
+
+
+def write_posterior(text: str, path: Path, calibrated: dict[str, Any]) -> None:
+    """Check the text as `posterior=` will read it (known keys, weights), then write it whole."""
+    posterior_file.parse(path, text.splitlines(), posterior_file.known_keys(calibrated))
+    write_atomic(path, text.encode())
+
+
+def export_posterior(source: Path, target: Path, calibrated_path: Path = CALIBRATED) -> Path:
+    """The posterior file from a calibration report's particle table (rerunnable: the same
+    source gives the same file byte for byte)."""
+    try:
+        particles = pd.read_csv(source)
+    except (OSError, ValueError) as err:
+        raise ConfigError(f"{source}: unreadable ({type(err).__name__})") from None
+    wanted = ["proposal_id", "weight", *(p.key for p in FREE)]
+    missing = [c for c in wanted if c not in particles]
+    if missing:
+        raise ConfigError(f"{source}: no column {missing[0]!r}; expected {', '.join(wanted)}")
+    try:
+        calibrated = yaml.safe_load(calibrated_path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ConfigError(f"{calibrated_path}: unreadable ({type(err).__name__})") from None
+    mode = str(calibrated.get("calibration", {}).get("mode", "full"))
+    shown = source.relative_to(ROOT) if source.is_relative_to(ROOT) else source
+    write_posterior(posterior_text(particles[wanted], mode, str(shown)), target, calibrated)
+    return target
+
+
 # ---------------------------------------------------------------------------- command line
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = OneLineParser(
@@ -400,7 +469,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=None, help="root seed (default: config seed)")
     parser.add_argument("--out", type=Path, default=None, help="folder for the run's records")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--export-posterior",
+        action="store_true",
+        help=f"write {POSTERIOR.name} from {REPORTED_POSTERIOR.name} without simulating",
+    )
     args = parser.parse_args(argv)
+    if args.export_posterior:
+        args.settings = FULL
+        return args
     if args.workers < 1:
         parser.error(f"--workers: {args.workers} is out of range; allowed: ≥ 1")
     if args.seed is not None and not 0 <= args.seed < 2**63:
@@ -414,8 +491,22 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def export_main(args: argparse.Namespace) -> int:
+    """`--export-posterior`: the posterior file from the committed run's particles."""
+    target = POSTERIOR if args.out is None else args.out / POSTERIOR.name
+    try:
+        export_posterior(REPORTED_POSTERIOR, target)
+    except ConfigError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote {target}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.export_posterior:
+        return export_main(args)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     settings: Settings = args.settings
     seed = int(compose_config([]).seed) if args.seed is None else args.seed
@@ -480,6 +571,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     write_atomic(out / "summary.json", summary_text.encode())
     target = out / "historical.yaml" if args.tiny else CALIBRATED
     write_atomic(target, text.encode())
+    particles = posterior_text(particles_of(last), settings.name)
+    write_posterior(particles, out / POSTERIOR.name if args.tiny else POSTERIOR, doc)
     print(
         f"{settings.name}: {sim.runs} runs in {wall:.0f} s on {args.workers} workers "
         f"({cpu:.0f} CPU s); "

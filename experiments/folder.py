@@ -24,6 +24,7 @@ from hydra._internal.config_loader_impl import get_overrides_dirname  # how Hydr
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import plan, store
+from runs import posterior
 from runs.storage import write_atomic
 
 PLAN = "plan.json"
@@ -32,6 +33,8 @@ BUSY_EXIT = 75  # EX_TEMPFAIL: try again later
 # Keys that change neither a run nor which runs belong to the sweep.
 NOT_IDENTITY = ("experiment", "replicate")
 RESOLVED = ("seed", "replicates", "years")  # recorded by value, whether set or default
+# Recorded by value when a posterior ensemble runs (a plan without them runs none).
+ENSEMBLE = ("posterior", "posterior_draws")
 
 
 class FolderError(ValueError):
@@ -55,8 +58,19 @@ class SweepPlan:
         return int(self.identity["replicates"])
 
     @property
+    def draws(self) -> int | None:
+        """Parameter draws per replicate; None without a posterior ensemble."""
+        value = self.identity.get("posterior_draws")
+        return None if value is None else int(value)
+
+    @property
+    def run_names(self) -> list[str]:
+        """The runs every cell holds (``r000``, or ``r000-d000`` ...)."""
+        return store.run_names(self.replicates, self.draws)
+
+    @property
     def planned_runs(self) -> int:
-        return len(self.cells) * self.replicates
+        return len(self.cells) * self.replicates * (self.draws or 1)
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), indent=1, sort_keys=True).encode()
@@ -83,6 +97,8 @@ def make_plan(cfg: DictConfig, overrides: Sequence[str]) -> SweepPlan:
         **{key: OmegaConf.select(cfg, key) for key in RESOLVED},
         "overrides": {k: sorted(v) for k, v in sorted(swept.items())},
     }
+    if posterior.active(cfg):  # without one, the plan is what it always was
+        identity.update({key: OmegaConf.select(cfg, key) for key in ENSEMBLE})
     return SweepPlan(str(cfg.experiment.name), identity, sorted(names))
 
 
@@ -109,9 +125,10 @@ def read_plan(folder: Path) -> SweepPlan | None:
 def _difference(old: SweepPlan, new: SweepPlan) -> str:
     if old.experiment != new.experiment:
         return f"experiment={old.experiment}, this command experiment={new.experiment}"
-    for key in ("seed", "replicates", "years"):
-        if old.identity.get(key) != new.identity.get(key):
-            return f"{key}={old.identity.get(key)}, this command {key}={new.identity.get(key)}"
+    for key in (*RESOLVED, *ENSEMBLE):
+        was, now = old.identity.get(key, posterior.NONE), new.identity.get(key, posterior.NONE)
+        if was != now:
+            return f"{key}={was}, this command {key}={now}"
     was, now = old.identity.get("overrides", {}), new.identity.get("overrides", {})
     for key in sorted(set(was) | set(now)):
         if was.get(key) != now.get(key):
@@ -155,8 +172,8 @@ class SweepStatus:
 
     folder: Path
     plan: SweepPlan
-    finished: list[tuple[str, int]]
-    missing: list[tuple[str, int]]
+    finished: list[tuple[str, str]]  # (cell, run): run as named in its cell (``r000``)
+    missing: list[tuple[str, str]]
     outside: list[Path]  # finished runs the plan does not hold
 
     @property
@@ -179,8 +196,8 @@ class SweepStatus:
             return f"complete sweep: {counts}"
         parts = [f"partial sweep: {counts}"]
         if self.missing:
-            cell, r = self.missing[0]
-            parts.append(f"{len(self.missing)} runs missing (first: {cell}/runs/r{r:03d})")
+            cell, run = self.missing[0]
+            parts.append(f"{len(self.missing)} runs missing (first: {cell}/{store.RUNS}/{run})")
         if self.outside:
             parts.append(f"{len(self.outside)} runs outside the plan (first: {self.outside[0]})")
         return "; ".join(parts) + "; rerun the sweep's command to finish it"
@@ -191,13 +208,10 @@ def sweep_status(folder: Path) -> SweepStatus | None:
     sweep_plan = read_plan(folder)
     if sweep_plan is None:
         return None
-    planned = {(cell, r) for cell in sweep_plan.cells for r in range(sweep_plan.replicates)}
-    done = {
-        (run.parent.parent.name, int(run.name[1:]))
-        for run in store.finished_runs(folder)
-        if run.name[1:].isdigit()
-    }
-    outside = [folder / cell / store.RUNS / f"r{r:03d}" for cell, r in sorted(done - planned)]
+    names = sweep_plan.run_names
+    planned = {(cell, name) for cell in sweep_plan.cells for name in names}
+    done = {(run.parent.parent.name, run.name) for run in store.finished_runs(folder)}
+    outside = [folder / cell / store.RUNS / name for cell, name in sorted(done - planned)]
     return SweepStatus(
         folder=folder,
         plan=sweep_plan,

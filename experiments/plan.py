@@ -24,11 +24,22 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from experiments import design
+from runs import posterior
 from runs.config import CONFIG_DIR, one_line, params_from_config
 from sim.params import ConfigError
 
-# Keys that say how to run, not what is run: they never name a cell (nor its folder).
-RUN_KEYS = ("experiment", "replicates", "replicate", "output.progress", "output.plot")
+# Keys that say how to run, not what is run: they never name a cell (nor its folder). A
+# posterior ensemble runs inside every cell; the sweep's plan records it (experiments.folder).
+RUN_KEYS = (
+    "experiment",
+    "replicates",
+    "replicate",
+    "output.progress",
+    "output.plot",
+    "posterior",
+    "posterior_draws",
+)
+ENSEMBLE_KEYS = ("posterior", "posterior_draws")
 MODEL_KEYS = ("system", "behaviour", "scenario", "years")
 # Beyond this many cells, each swept value is checked once rather than every combination.
 FULL_CHECK_CELLS = 400
@@ -151,8 +162,10 @@ def is_experiment(overrides: Sequence[str]) -> bool:
     return any(o.lstrip("+").startswith("experiment=") for o in overrides)
 
 
-def check(overrides: Sequence[str]) -> list[Cell]:
-    """Every cell of the sweep the command line asks for, or ConfigError naming what is wrong."""
+def check(overrides: Sequence[str], draws: Sequence[posterior.Draw] | None = None) -> list[Cell]:
+    """Every cell of the sweep the command line asks for, or ConfigError naming what is wrong.
+
+    `draws`: the parameter sets of `posterior=NAME` (runs.posterior), run in every cell."""
     plain = [o.input_line for o in parse(overrides) if not o.is_sweep_override()]
     cfg = compose_full(plain)
     exp = cfg.experiment
@@ -170,6 +183,9 @@ def check(overrides: Sequence[str]) -> list[Cell]:
         r = value_of(line)
         if r is not None and not (isinstance(r, int) and 0 <= r < int(cfg.replicates)):
             raise fail(f"replicate: {r!r} is out of range; allowed: 0 .. replicates-1")
+    for key in ENSEMBLE_KEYS:
+        if len(axes.get(key, [])) > 1:
+            raise fail(f"'{key}' is swept; a sweep folder holds one posterior ensemble")
     axes = {k: v for k, v in axes.items() if k not in RUN_KEYS}
     for key, values in axes.items():
         if not values:
@@ -204,6 +220,7 @@ def check(overrides: Sequence[str]) -> list[Cell]:
     arm_keys = {key_of(o) for arm in arms for o in parse(arm_spec(cfg, arm)[0])}
     try:
         space = design.check(cfg, axes, arm_keys)
+        check_ensemble(cfg, draws, [*axes, *arm_keys, *design.keys_of(cfg)])
     except ConfigError as err:
         raise fail(str(err)) from None
     composed: dict[tuple[str, ...], DictConfig] = {}
@@ -214,7 +231,48 @@ def check(overrides: Sequence[str]) -> list[Cell]:
             params_from_config(_quick_cell_config(plain, cell, arm_overrides, composed))
         except ConfigError as err:
             raise fail(f"{err} (cell {', '.join(cell.overrides)})") from None
+    if draws:
+        _check_drawn_cells(plain, plan, cfg, space, draws, fail)
     return plan
+
+
+def check_ensemble(
+    cfg: DictConfig, draws: Sequence[posterior.Draw] | None, set_keys: Sequence[str]
+) -> None:
+    """No key both drawn from the posterior and swept, set by an arm or drawn by a design."""
+    if not draws:
+        return
+    clash = posterior.conflicts(list(draws[0].values), set_keys)
+    if clash:
+        raise ConfigError(
+            f"'{clash[0]}' is drawn by posterior={cfg.posterior} and also swept, set by an arm "
+            "or drawn by the design; use posterior=none or leave the key to the posterior"
+        )
+
+
+def _check_drawn_cells(
+    plain: Sequence[str],
+    plan: Sequence[Cell],
+    cfg: DictConfig,
+    space: Mapping[str, list[str]],
+    draws: Sequence[posterior.Draw],
+    fail: Any,
+) -> None:
+    """Every parameter set drawn, in the first runnable cell of each arm (the draws set the same
+    keys in every cell; the arms differ by scenario)."""
+    firsts: dict[str | None, Cell] = {}
+    for cell in plan:
+        if cell.runs:
+            firsts.setdefault(cell.arm, cell)
+    for cell in firsts.values():
+        arm_overrides, _ = arm_spec(cfg, cell.arm)
+        lines = [*cell.overrides, *design.lines(space, cell.overrides)]
+        base = cell_config([*plain, *lines], arm_overrides)
+        for d in posterior.distinct(draws):
+            try:
+                params_from_config(model_part(posterior.apply(base, d.values)))
+            except ConfigError as err:
+                raise fail(f"{err} (particle {d.particle}, cell {', '.join(lines)})") from None
 
 
 def _quick_cell_config(
@@ -266,7 +324,7 @@ def _cells_to_check(plan: list[Cell], axes: Mapping[str, list[str]]) -> list[Cel
 
 def planned_runs(plan: Sequence[Cell], cfg: DictConfig) -> int:
     per_cell = 1 if cfg.replicate is not None else int(cfg.replicates)
-    return sum(c.runs for c in plan) * per_cell
+    return sum(c.runs for c in plan) * per_cell * posterior.draw_count(cfg)
 
 
 def load_driver_config(sweep_dir: Path) -> DictConfig | None:

@@ -16,6 +16,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from experiments import plan, store
+from runs import posterior
 
 POLL_SECONDS = 1.0
 
@@ -32,7 +33,8 @@ class SweepProgress(Callback):
         if not (sys.stderr.isatty() if setting == "auto" else bool(setting)):
             return
         if plan.is_search(config):  # a search: its trials, each a cell
-            total = int(config.hydra.sweeper.n_trials) * int(config.replicates)
+            runs = int(config.replicates) * posterior.draw_count(config)
+            total = int(config.hydra.sweeper.n_trials) * runs
         else:
             task = list(config.hydra.overrides.task)
             axes = plan.sweep_axes(config.hydra.sweeper.params or {}, task)

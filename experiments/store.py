@@ -1,7 +1,8 @@
 """The results store: one folder per run, files written atomically, a completion marker last.
 
 A sweep folder holds Hydra's ``multirun.yaml`` (the config the sweep was launched with) and one
-folder per cell; each cell keeps its runs under ``runs/rNNN/`` (NNN: the replicate index):
+folder per cell; each cell keeps its runs under ``runs/rNNN/`` (NNN: the replicate index), or
+``runs/rNNN-dDDD/`` in a posterior ensemble (DDD: the parameter draw, runs.posterior):
 
 - ``config.yaml``: the run's resolved parameters, seed, replicate and cell labels;
 - ``summary.parquet``: one row (the run's outcomes), ``steps.parquet``: one row per month;
@@ -30,8 +31,20 @@ class StoreError(ValueError):
     """A sweep folder or run that cannot be read; the message is one line naming the path."""
 
 
-def run_dir(cell_dir: Path, replicate: int) -> Path:
-    return cell_dir / RUNS / f"r{replicate:03d}"
+def run_name(replicate: int, draw: int | None = None) -> str:
+    """``r003``, or ``r003-d005`` for parameter draw 5 of a posterior ensemble."""
+    return f"r{replicate:03d}" if draw is None else f"r{replicate:03d}-d{draw:03d}"
+
+
+def run_names(replicates: int, draws: int | None = None) -> list[str]:
+    """Every run of a cell, replicate by replicate (each replicate's draws together)."""
+    if draws is None:
+        return [run_name(r) for r in range(replicates)]
+    return [run_name(r, d) for r in range(replicates) for d in range(draws)]
+
+
+def run_dir(cell_dir: Path, replicate: int, draw: int | None = None) -> Path:
+    return cell_dir / RUNS / run_name(replicate, draw)
 
 
 def run_key(params: Any, seed: int) -> str:

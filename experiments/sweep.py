@@ -2,6 +2,8 @@
 
 The seed of replicate r is ``replicate_seeds(seed, replicates)[r]`` whatever job, worker or
 launcher runs it, so a sweep gives the same runs on one core, two, a Ray cluster or SLURM.
+With ``posterior=NAME`` every replicate runs each of the ``posterior_draws`` parameter sets drawn
+from the root seed alone (runs.posterior), the same in every cell.
 A run already finished with the same parameters and seed is skipped; anything else is redone.
 """
 
@@ -19,7 +21,8 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, OmegaConf
 
 from experiments import design, plan, store
-from runs.config import params_from_config
+from runs import posterior
+from runs.config import CONFIG_DIR, params_from_config
 from runs.driver import label, replicate_seeds, run_one
 from runs.storage import remove_orphaned_temps
 from sim.params import Params
@@ -37,7 +40,8 @@ def run_cell(cfg: DictConfig, overrides: Sequence[str], cell_dir: Path) -> float
         return None
     drawn = design.of_cell(cfg, list(overrides))  # a design point's values, if any
     cell_cfg = plan.cell_config([*overrides, *drawn], arm_overrides)
-    params = params_from_config(plan.model_part(cell_cfg))
+    variants = cell_variants(cfg, cell_cfg)
+    params = variants[0][2]
     labels = plan.labels(overrides)
     labels.update({key: None for key in ignores})  # these keys do not act on this arm
     labels.update(plan.labels(drawn))
@@ -52,22 +56,39 @@ def run_cell(cfg: DictConfig, overrides: Sequence[str], cell_dir: Path) -> float
     }
     computed = 0
     for r in wanted:
-        run = store.run_dir(cell_dir, r)
-        key = store.run_key(params, seeds[r])
-        why = store.problem(run, key)
-        if why is None:
-            continue
-        if (run / store.DONE).exists() or any((run / f).exists() for f in store.RUN_FILES):
-            log.info("redoing %s", why)
-        write_run(run, params, cell_cfg, {**ids, "replicate": r, "seed": seeds[r]}, labels, key)
-        computed += 1
+        for draw, run_cfg, run_params in variants:
+            run = store.run_dir(cell_dir, r, None if draw is None else draw.index)
+            key = store.run_key(run_params, seeds[r])
+            why = store.problem(run, key)
+            if why is None:
+                continue
+            if (run / store.DONE).exists() or any((run / f).exists() for f in store.RUN_FILES):
+                log.info("redoing %s", why)
+            run_ids = {**ids, "replicate": r, "seed": seeds[r], **posterior.ids(draw)}
+            write_run(run, run_params, run_cfg, run_ids, labels, key, posterior.values_of(draw))
+            computed += 1
     log.info(
         "cell %s: %d runs computed, %d already finished",
         ids["cell"],
         computed,
-        len(wanted) - computed,
+        len(wanted) * len(variants) - computed,
     )
     return objective(cfg, cell_dir)
+
+
+Variant = tuple[posterior.Draw | None, DictConfig, Params]
+
+
+def cell_variants(cfg: DictConfig, cell_cfg: DictConfig) -> list[Variant]:
+    """The cell's configuration once, or once per parameter set of `posterior=NAME`."""
+    draws = posterior.ensemble(cfg, posterior.job_config_dir(CONFIG_DIR))
+    if draws is None:
+        return [(None, cell_cfg, params_from_config(plan.model_part(cell_cfg)))]
+    variants = []
+    for d in draws:
+        drawn_cfg = posterior.apply(cell_cfg, d.values)
+        variants.append((d, drawn_cfg, params_from_config(plan.model_part(drawn_cfg))))
+    return variants
 
 
 def objective(cfg: DictConfig, cell_dir: Path) -> float:
@@ -91,8 +112,11 @@ def write_run(
     ids: dict[str, Any],
     labels: dict[str, Any],
     key: str,
+    drawn: dict[str, float] | None = None,
 ) -> None:
-    """Simulate one run and store it: marker removed first, files atomically, marker last."""
+    """Simulate one run and store it: marker removed first, files atomically, marker last.
+
+    `drawn`: the values of its posterior draw, kept in its summary beside the cell's labels."""
     (run / store.DONE).unlink(missing_ok=True)
     remove_orphaned_temps(run)  # left by a write that was killed half-way, never a live one
     start = time.perf_counter()
@@ -107,8 +131,9 @@ def write_run(
         }
     )
     store.write_atomic(run / "config.yaml", OmegaConf.to_yaml(config).encode())
-    summary = pd.DataFrame([{**ids, **labels, **result.summary}])
-    steps = label(result.steps, **{k: ids[k] for k in ("cell", "arm", "replicate", "seed")})
+    summary = pd.DataFrame([{**ids, **labels, **(drawn or {}), **result.summary}])
+    named = ("cell", "arm", "replicate", "seed", "draw")
+    steps = label(result.steps, **{k: ids[k] for k in named if k in ids})
     store.write_atomic(run / "summary.parquet", _parquet(summary))
     store.write_atomic(run / "steps.parquet", _parquet(steps))
     store.mark_done(run, key, {"seconds": round(seconds, 3), "events": result.events})

@@ -6,6 +6,11 @@ with 95% confidence intervals, and writes into Hydra's output folder, beside the
 `steps.parquet` (one row per run and step), `summary.parquet` (one row per run),
 `comparison.parquet` (the table, long: outcome, scenario, mean, lo, hi, n) and `adoption.png`.
 An explicit `scenario=NAME` runs that scenario alone.
+
+With `posterior=NAME` every scenario runs `posterior_draws` parameter sets drawn from that
+calibration's posterior (runs.posterior), each with every replicate seed; the table then gives
+each mean with the seeds' and the record's spreads, and the paired differences between scenarios
+(runs.table).
 """
 
 from __future__ import annotations
@@ -19,12 +24,13 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
 
+from runs import posterior
 from runs.config import CONFIG_DIR, compose_config, params_from_config
 
 # The model (numba, Mesa) is imported inside the job, after runs.validate has checked the
 # command line: a mistake is reported in about a second.
 
-_RUN_KEYS = {"seed", "replicates", "compare", "output", "hydra"}
+_RUN_KEYS = {"seed", "replicates", "compare", "output", "hydra", "posterior", "posterior_draws"}
 
 
 def _user_overrides() -> list[str]:
@@ -40,15 +46,43 @@ def scenario_names(cfg: DictConfig, overrides: list[str]) -> list[str]:
     return [str(s) for s in compare] or [str(cfg.scenario.name)]
 
 
+def scenario_config(name: str, overrides: list[str]) -> DictConfig:
+    """The config of scenario `name` with the user's other overrides applied to it too."""
+    rest = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "scenario"]
+    return compose_config([*rest, f"scenario={name}"])
+
+
 def scenario_params(name: str, overrides: list[str]):
     """Params of scenario `name` with the user's other overrides applied to it too."""
-    rest = [o for o in overrides if o.split("=", 1)[0].lstrip("+~") != "scenario"]
-    return params_from_config(compose_config([*rest, f"scenario={name}"]))
+    return params_from_config(scenario_config(name, overrides))
+
+
+def ensemble_params(name: str, overrides: list[str], draws: list[posterior.Draw]):
+    """(draw, Params) of scenario `name` for every parameter set drawn."""
+    cfg = scenario_config(name, overrides)
+    return [(d, params_from_config(posterior.apply(cfg, d.values))) for d in draws]
+
+
+def scenario_runs(names: list[str], overrides: list[str], draws: list[posterior.Draw] | None):
+    """Each scenario's parameter sets: its own, or one per draw of a posterior ensemble."""
+    if draws is None:
+        return {name: [(None, scenario_params(name, overrides))] for name in names}
+    return {name: ensemble_params(name, overrides, draws) for name in names}
+
+
+def ensemble_note(cfg: DictConfig, draws: list[posterior.Draw] | None, seeds: int) -> str | None:
+    """The line under the table's title that says what a posterior ensemble ran."""
+    if draws is None:
+        return None
+    return (
+        f"{len(draws)} parameter draws from the {cfg.posterior} posterior, each with every "
+        f"replicate: {len(draws) * seeds} runs per scenario"
+    )
 
 
 def main_job(cfg: DictConfig) -> float | None:
     from runs import table
-    from runs.driver import plot_adoption, replicate_seeds, run_scenarios
+    from runs.driver import plot_adoption, replicate_seeds, run_ensemble
     from runs.snapshots import SnapshotPlan, check_steps
     from runs.storage import write_parquet_atomic
 
@@ -60,25 +94,27 @@ def main_job(cfg: DictConfig) -> float | None:
 
         return run_cell(cfg, overrides, out)  # the objective, for a search sweeper (Optuna)
     names = scenario_names(cfg, overrides)
-    scenarios = {name: scenario_params(name, overrides) for name in names}
+    draws = posterior.ensemble(cfg, posterior.job_config_dir(CONFIG_DIR))
+    runs = scenario_runs(names, overrides, draws)
+    first = next(iter(runs.values()))[0][1]
     seeds = replicate_seeds(int(cfg.seed), int(cfg.replicates))
     progress = cfg.output.progress
     show = sys.stderr.isatty() if progress == "auto" else bool(progress)
-    n_steps = next(iter(scenarios.values())).steps
+    n_steps = first.steps
     plan = SnapshotPlan(out / "snapshots", check_steps(cfg.output.snapshot_steps, n_steps))
     with plan:  # per-agent snapshots appear only if every run succeeds
-        steps, summary = run_scenarios(
-            scenarios, seeds, str(cfg.system.name), progress=show, snapshots=plan
+        steps, summary = run_ensemble(
+            runs, seeds, str(cfg.system.name), progress=show, snapshots=plan
         )
     write_parquet_atomic(steps, out / "steps.parquet")
     write_parquet_atomic(summary, out / "summary.parquet")
-    comparison = table.comparison(summary)
+    comparison = table.comparison(summary) if draws is None else table.ensemble_comparison(summary)
     write_parquet_atomic(comparison, out / "comparison.parquet")
     if cfg.output.plot:
         plot_adoption(steps, out / "adoption.png")
-    years = next(iter(scenarios.values())).years
-    title = f"{cfg.system.name} system, {years:g} years, {len(seeds)} replicates"
-    print(table.render(comparison, summary, title, months=n_steps))
+    title = f"{cfg.system.name} system, {first.years:g} years, {len(seeds)} replicates"
+    note = ensemble_note(cfg, draws, len(seeds))
+    print(table.render(comparison, summary, title, months=n_steps, note=note))
     print(f"results: {out}")
 
 

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from runs import posterior
+from runs.posterior import Draw
 from runs.snapshots import SnapshotPlan, Snapshotter
 from runs.storage import write_with
 from sim.model import TutorialNetworkModel
@@ -63,18 +65,52 @@ def run_scenarios(
     snapshots: SnapshotPlan | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every scenario with every seed (common random numbers across scenarios)."""
+    runs = {name: [(None, params)] for name, params in scenarios.items()}
+    return run_ensemble(runs, seeds, system, progress, snapshots)
+
+
+def run_ensemble(
+    runs: dict[str, list[tuple[Draw | None, Params]]],
+    seeds: Sequence[int],
+    system: str,
+    progress: bool = False,
+    snapshots: SnapshotPlan | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every scenario with each of its parameter sets and every seed. A posterior ensemble gives
+    every scenario the same draws (runs.posterior) and seeds, so scenarios compare on paired runs;
+    its rows carry `draw` (0 .. K-1) and `particle`, its summary the drawn values, a column per
+    key. A parameter set without a draw (None) runs as `run_scenarios` runs it."""
     steps, summaries = [], []
-    bar = _progress_bar(sum(p.steps for p in scenarios.values()) * len(seeds), progress)
-    for name, params in scenarios.items():
-        for replicate, seed in enumerate(seeds):
-            snap = snapshots.for_run(scenario=name, replicate=replicate) if snapshots else None
-            result = run_one(params, seed, progress=bar, snapshots=snap)
-            ids = {"scenario": name, "system": system, "replicate": replicate, "seed": seed}
-            steps.append(label(result.steps, **ids))
-            summaries.append({**ids, **result.summary})
+    total = sum(p.steps for variants in runs.values() for _, p in variants) * len(seeds)
+    bar = _progress_bar(total, progress)
+    for name, variants in runs.items():
+        for draw, params in variants:
+            for replicate, seed in enumerate(seeds):
+                where = (name, draw, replicate, seed)
+                run_steps, summary = _labelled_run(where, params, system, bar, snapshots)
+                steps.append(run_steps)
+                summaries.append(summary)
     if bar is not None:
         bar.close()
     return pd.concat(steps, ignore_index=True), pd.DataFrame(summaries)
+
+
+def _labelled_run(
+    where: tuple[str, Draw | None, int, int],
+    params: Params,
+    system: str,
+    bar: Any,
+    snapshots: SnapshotPlan | None,
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One run (scenario, draw, replicate, seed) with its identifying columns first."""
+    name, draw, replicate, seed = where
+    ids = {"scenario": name, "system": system, **posterior.ids(draw)}
+    ids.update(replicate=replicate, seed=seed)
+    at = {} if draw is None else {"draw": draw.index}
+    snap = snapshots.for_run(scenario=name, **at, replicate=replicate) if snapshots else None
+    result = run_one(params, seed, progress=bar, snapshots=snap)
+    summary = {**ids, **posterior.values_of(draw), **result.summary}
+    return label(result.steps, **ids), summary
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:
@@ -108,6 +144,8 @@ def plot_adoption(steps: pd.DataFrame, path: Path) -> None:
         ax.set_title(title)
         ax.set_xlabel("year")
     axes[0].legend()
-    fig.suptitle("mean over replicates; band: lowest to highest replicate", fontsize=9)
+    over = "runs (parameter draws × replicates)" if "draw" in steps else "replicates"
+    band = "run" if "draw" in steps else "replicate"
+    fig.suptitle(f"mean over {over}; band: lowest to highest {band}", fontsize=9)
     write_with(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)

@@ -48,6 +48,12 @@ RUN_SETTINGS = (
     ("replicates", "seeds per scenario (≥ 1); the table's intervals are over them"),
     ("seed", "root seed; replicate seeds are spawned from it"),
     ("compare", "scenarios run side by side, e.g. compare=[voluntary,hybrid]"),
+    (
+        "posterior",
+        "none, or historical: run each scenario with parameter sets drawn from the historical "
+        "calibration's posterior; the table then adds the record's spread (docs/sweeps.md)",
+    ),
+    ("posterior_draws", "parameter sets drawn (1–1000); runs = posterior_draws × replicates"),
     ("output.plot", "write adoption.png (true/false)"),
     ("output.snapshot_steps", "steps at which per-agent state is written, e.g. [12,120]"),
 )

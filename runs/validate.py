@@ -31,6 +31,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from runs import posterior
 from runs.config import CONFIG_DIR, one_line, params_from_config
 from sim.params import ConfigError
 
@@ -56,6 +57,8 @@ TOP_KEYS = {
     "replicate",
     "point",
     "calibration",
+    "posterior",
+    "posterior_draws",
 }
 # Hydra's own flags that take a value (`--cfg job`): that value is not an override.
 FLAGS_WITH_VALUE = {
@@ -432,14 +435,47 @@ def check_command(argv: Sequence[str], config_dir: Path | None = None) -> Checke
         for variant in _run_key_variants(cfg, parsed):
             check_run_keys(variant)
             check_launcher(variant)
+            draws = check_posterior(variant, parsed, config_dir)
+            if variant is cfg:
+                checked.draws = draws
         check_output_dir(cfg, multirun)
         if checked.is_experiment:
-            checked.cells = _check_experiment(overrides, cfg, config_dir)
+            checked.cells = _check_experiment(overrides, cfg, config_dir, checked.draws)
         elif multirun:
-            _check_plain_sweep(plain, parsed, config_dir)
+            _check_plain_sweep(plain, parsed, config_dir, checked.draws)
         else:
-            _check_main_job(plain, parsed, cfg, config_dir)
+            _check_main_job(plain, parsed, cfg, config_dir, checked.draws)
     return checked
+
+
+def check_posterior(
+    cfg: DictConfig, parsed: Sequence[Override], config_dir: Path
+) -> list[posterior.Draw] | None:
+    """`posterior` and `posterior_draws`: a known name, a count in range, a readable posterior
+    file of known keys, and no drawn key also set on the command line. Returns the draws."""
+    name, k = posterior.settings(cfg, config_dir)
+    if name == posterior.NONE:
+        return None
+    calibration = Path(posterior.CALIBRATED) / f"{name}.yaml"
+    if calibration == CALIBRATED:
+        check_calibrated(config_dir)  # the fitted file, with the command that writes it
+    else:
+        read_yaml(config_dir / calibration, config_dir)
+    draws = posterior.draw(posterior.load(name, config_dir), k, int(cfg.seed))
+    clash = posterior.conflicts(list(draws[0].values), [o.key_or_group for o in parsed])
+    if clash:
+        raise ConfigError(
+            f"{clash[0]}: drawn by posterior={name}; set it through the posterior or choose it "
+            "yourself with posterior=none, not both"
+        )
+    return draws
+
+
+def _with_draws(cfg: DictConfig, draws: list[posterior.Draw] | None) -> Iterator[DictConfig]:
+    """`cfg`, then `cfg` with each parameter set drawn (each particle once)."""
+    yield cfg
+    for d in posterior.distinct(draws or []):
+        yield posterior.apply(cfg, d.values)
 
 
 def _run_key_variants(cfg: DictConfig, parsed: Sequence[Override]) -> Iterator[DictConfig]:
@@ -475,7 +511,11 @@ def _uses_historical(names: Sequence[str], overrides: Sequence[str]) -> bool:
 
 
 def _check_main_job(
-    plain: list[str], parsed: Sequence[Override], cfg: DictConfig, config_dir: Path
+    plain: list[str],
+    parsed: Sequence[Override],
+    cfg: DictConfig,
+    config_dir: Path,
+    draws: list[posterior.Draw] | None = None,
 ) -> None:
     keys = {o.key_or_group for o in parsed}
     names = [str(cfg.scenario.name)] if "scenario" in keys and "compare" not in keys else []
@@ -487,16 +527,22 @@ def _check_main_job(
     for name in names:
         same = name == str(cfg.scenario.name) and rest == plain  # composed already
         scenario_cfg = cfg if same else compose_checked([*rest, f"scenario={name}"], config_dir)
-        params = model_params(scenario_cfg, config_dir)
-        steps = params.steps
+        for drawn_cfg in _with_draws(scenario_cfg, draws):
+            steps = model_params(drawn_cfg, config_dir).steps
     check_snapshot_steps(cfg, steps)
 
 
-def _check_plain_sweep(plain: list[str], parsed: Sequence[Override], config_dir: Path) -> None:
+def _check_plain_sweep(
+    plain: list[str],
+    parsed: Sequence[Override],
+    config_dir: Path,
+    draws: list[posterior.Draw] | None = None,
+) -> None:
     """A sweep without an experiment: every value of every swept key, each once."""
     if _uses_historical([], [o.input_line for o in parsed]):
         check_calibrated(config_dir)
-    model_params(compose_checked(plain, config_dir), config_dir)
+    for drawn_cfg in _with_draws(compose_checked(plain, config_dir), draws):
+        model_params(drawn_cfg, config_dir)
     for override in parsed:
         if not override.is_sweep_override() or override.key_or_group.split(".")[0] not in (
             _MODEL_KEYS
@@ -507,7 +553,12 @@ def _check_plain_sweep(plain: list[str], parsed: Sequence[Override], config_dir:
             model_params(compose_checked([*plain, f"{element}={value}"], config_dir), config_dir)
 
 
-def _check_experiment(overrides: list[str], cfg: DictConfig, config_dir: Path) -> list[Any]:
+def _check_experiment(
+    overrides: list[str],
+    cfg: DictConfig,
+    config_dir: Path,
+    draws: list[posterior.Draw] | None = None,
+) -> list[Any]:
     from experiments import plan
 
     arms = cfg.experiment.get("arms") or {}
@@ -515,7 +566,7 @@ def _check_experiment(overrides: list[str], cfg: DictConfig, config_dir: Path) -
     if _uses_historical([], [*overrides, *arm_lines]):
         check_calibrated(config_dir)
     try:
-        return plan.check(overrides)
+        return plan.check(overrides, draws)
     except ConfigError as err:
         if "calibration" in str(err):
             check_calibrated(config_dir)

@@ -93,6 +93,21 @@ COMMAND_LINE = [
     (["scenario.reversal_year=1e400"], "scenario.reversal_year: inf is not finite"),
     (["scenario.reversal_year=500"], "scenario.reversal_year: 500 is out of range"),
     (["hydra.run.dir=/etc/hostname/out"], "is a file, not a folder"),
+    # a posterior ensemble: the name, the number of draws, keys both drawn and set
+    (["posterior=utopia"], "posterior: 'utopia' is not allowed; allowed: none, historical"),
+    (["posterior=historical", "posterior_draws=0"], "posterior_draws: 0 is out of range"),
+    (["posterior_draws=1001"], "posterior_draws: 1001 is out of range; allowed: an integer in"),
+    (["posterior_draws=abc"], "posterior_draws: 'abc' is not an integer"),
+    (["posterior_draws=2.5"], "posterior_draws: 2.5 is not an integer"),
+    (["posterior_draws=1e400"], "posterior_draws: inf is not finite"),
+    (
+        ["posterior=historical", "behaviour.diffusion.imitation=0.1"],
+        "behaviour.diffusion.imitation: drawn by posterior=historical",
+    ),
+    (
+        ["scenario=historical", "posterior=historical", "calibration.pilot.pace=50"],
+        "calibration.pilot.pace: drawn by posterior=historical",
+    ),
     # sweeps: the same keys, the launcher's and the sweep's own
     ([*EXP, "seed=abc"], "seed: 'abc' is not an integer"),
     ([*EXP, "seed=1,abc"], "seed: 'abc' is not an integer"),
@@ -119,6 +134,12 @@ COMMAND_LINE = [
     ([*EXP, "output.progress=maybe"], "output.progress: 'maybe' is not allowed"),
     (["-m", "years=1,500"], "years: 500 is out of range"),
     (["+experiment=utopia"], "unknown experiment 'utopia'"),
+    ([*EXP, "posterior=none,historical"], "'posterior' is swept; a sweep folder holds one"),
+    ([*EXP, "posterior=historical", "posterior_draws=0,2"], "posterior_draws: 0 is out of range"),
+    (
+        ["-m", "+experiment=mandate_conditions", "posterior=historical"],
+        "'behaviour.diffusion.spontaneous' is drawn by posterior=historical and also",
+    ),
     ([*EXP, "--cfg", "hydra"], "options --multirun and --cfg: give only one"),
 ]
 
@@ -177,6 +198,7 @@ def test_a_single_compare_scenario_is_a_list_of_one():
 
 # --------------------------------------------------------------------------- configuration files
 CALIBRATED = "calibrated/historical.yaml"
+POSTERIOR = "calibrated/historical_posterior.csv"
 FILES = [
     # (file, damage, arguments, fragment)
     (CALIBRATED, "missing", ["scenario=historical"], "missing; regenerate it with `uv run"),
@@ -191,6 +213,14 @@ FILES = [
     ("system/seminar.yaml", "list", [], "expected a mapping"),
     ("experiment/voluntary_vs_mandated.yaml", "invalid", EXP, "not valid YAML"),
     ("config.yaml", "missing", [], "config.yaml: missing"),
+    (POSTERIOR, "missing", ["posterior=historical"], "missing; write it with `uv run python"),
+    (POSTERIOR, "empty", ["posterior=historical"], "empty; write it again with"),
+    (POSTERIOR, "bytes", ["posterior=historical"], "unreadable (not a text file)"),
+    (POSTERIOR, "negative", ["posterior=historical"], "weights must be ≥ 0"),
+    (POSTERIOR, "nan", ["posterior=historical"], "holds a value that is not finite"),
+    (POSTERIOR, "column", ["posterior=historical"], "column 'behaviour.diffusion.speed' is not"),
+    (POSTERIOR, "short", ["posterior=historical"], "line 7 has 5 values, not 6"),
+    (POSTERIOR, "zero", [*EXP, "posterior=historical"], "weights must be ≥ 0 and not all 0"),
 ]
 
 
@@ -208,6 +238,28 @@ def damage(path: Path, how: str) -> None:
         path.write_text(text + "\nbroken: [1, 2\n  other: }\n")
     elif how == "list":
         path.write_text("- one\n- two\n")
+    else:
+        path.write_text(damaged_posterior(text, how))
+
+
+def damaged_posterior(text: str, how: str) -> str:
+    """The posterior file with one problem: a weight below 0 or NaN, a column that is no config
+    key, a row cut short, or every weight 0."""
+    lines = text.splitlines()
+    first = next(i for i, ln in enumerate(lines) if not ln.startswith("#")) + 1  # first particle
+    cells = lines[first].split(",")
+    if how in ("negative", "nan"):
+        cells[1] = "-0.5" if how == "negative" else "nan"
+        lines[first] = ",".join(cells)
+    elif how == "column":
+        lines[first - 1] = lines[first - 1].replace("imitation", "speed")
+    elif how == "short":
+        lines[first] = ",".join(cells[:-1])
+    elif how == "zero":
+        for i in range(first, len(lines)):
+            row = lines[i].split(",")
+            lines[i] = ",".join([row[0], "0", *row[2:]])
+    return "\n".join(lines) + "\n"
 
 
 @pytest.mark.parametrize(("name", "how", "argv", "names"), FILES, ids=case_id)
@@ -263,6 +315,7 @@ def planned_folder(tmp_path, tiny_plan) -> Path:
 
 SWEEP_FOLDERS = [
     (["replicates=3"], "replicates=2, this command replicates=3"),
+    (["posterior=historical", "posterior_draws=2"], "posterior=none, this command posterior=hist"),
     (["years=2"], "years=1, this command years=2"),
     (["scenario.mandate.pace=10,20"], "scenario.mandate.pace"),
     (["scenario.mandate.coach_capacity=10"], "scenario.mandate.coach_capacity"),
