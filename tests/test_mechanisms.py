@@ -9,8 +9,10 @@ from helpers import make_model
 from sim.kinds import Origin, SchoolState, Stance
 from sim.metrics import genuine_teachers, school_states
 from sim.params import EventParams
+from sim.population import TASTES, bit, popcount64
 from sim.practice import school_adopted
 from sim.rules import (
+    catalogue,
     coaching,
     diffusion,
     mandate,
@@ -39,87 +41,136 @@ def clear_adoption(model) -> None:
 
 
 # ---------------------------------------------------------------- tutoring
-def test_learners_only_choose_temas_a_tutor_at_their_school_masters():
-    model = make_model()
-    clear_adoption(model)
-    school = 3
-    teachers = adopt_school(model, school, practice=0.9)
-    model.teachers.topics[teachers] = 0b000101  # temas 0 and 2 only
-    for _ in range(6):
-        tutoring.tutor_students(model)
-    st = model.students
-    mine = tutoring.students_of(model, np.arange(model.schools.count) == school)
-    chosen = st.tema[mine]
-    assert set(np.unique(chosen[chosen >= 0])) <= {0, 2}
-    # Nobody outside a practising school has a tema.
-    assert (st.tema[np.setdiff1d(np.arange(st.school.size), mine)] == -1).all()
-
-
-def test_a_learner_chooses_the_most_interesting_offered_tema_not_yet_mastered():
-    model = make_model()
-    clear_adoption(model)
-    teachers = adopt_school(model, 0, practice=0.9)
-    model.teachers.topics[teachers] = 0b000111  # temas 0, 1, 2
-    st = model.students
-    learner = tutoring.students_of(model, np.arange(model.schools.count) == 0)[0]
-    st.interest[:, learner] = [10, 200, 150, 255, 0, 0]  # tema 3 is not offered
-    st.mastery[:, learner] = [0.1, 0.95, 0.1, 0.1, 0.1, 0.1]  # tema 1 already mastered
-    st.tema[learner] = -1
+def month(model) -> None:
+    """The instructional core alone, for the calendar's next month."""
+    model.steps += 1
     tutoring.tutor_students(model)
-    assert st.tema[learner] == 2
 
 
-def test_demonstration_makes_the_learner_a_tutor_of_that_tema_only_once_mastered():
-    model = make_model("behaviour.catalogue.demonstration_threshold=0.5")
-    clear_adoption(model)
-    adopt_school(model, 0, practice=1.0)
-    for _ in range(24):
-        tutoring.tutor_students(model)
+def learnt(model, students: np.ndarray | None = None) -> float:
+    """Temas learnt by tutoring, in temas: those demonstrated and the progress on those held."""
     st = model.students
-    tutors = np.flatnonzero(st.tutor_of)
-    assert tutors.size > 0, "faithful tutoring for two years produced no demonstration"
-    for k in range(model.params.behaviour.catalogue.topics):
-        can_tutor = (st.tutor_of >> k) & 1 == 1
-        assert (st.mastery[k, can_tutor] >= 0.5).all()
+    chosen = slice(None) if students is None else students
+    held = st.temas[:, chosen] >= 0
+    return float(popcount64(st.mastered[chosen]).sum() + st.progress[:, chosen][held].sum())
+
+
+def offer(model, teachers: np.ndarray, temas: list[int]) -> None:
+    """These teachers master exactly these temas."""
+    model.teachers.temas[teachers] = np.bitwise_or.reduce(bit(np.array(temas)))
+
+
+def test_learners_only_hold_temas_a_tutor_of_their_own_school_offers():
+    model = make_model("behaviour.catalogue.new_tema_rate=0.0")
+    clear_adoption(model)
+    st, t = model.students, model.teachers
+    # In two schools of several teachers, one teacher adopts; its colleagues master other temas
+    # but do not tutor. School A's adopter offers temas 0 and 2 and one of its students tutors
+    # tema 5; school B's adopter offers 1 and a student there tutors 6.
+    a, b = np.flatnonzero(model.schools.n_teachers >= 2)[:2]
+    offered = {a: {0, 2, 5}, b: {1, 6}}
+    t.temas[np.isin(t.school, [a, b])] = bit(3) | bit(4)
+    for school, temas, tutored in ((a, [0, 2], 5), (b, [1], 6)):
+        adopter = np.flatnonzero(t.school == school)[:1]
+        enrol(model, adopter, Origin.VOLUNTARY, 0.9)
+        offer(model, adopter, temas)
+        tutor = model.schools.student_start[school]
+        st.tutors[tutor], st.mastered[tutor] = tutored, bit(tutored)
+    elsewhere = ~np.isin(st.school, list(offered))
+    for m in range(6):
+        month(model)
+        for school, temas in offered.items():
+            held = st.temas[:, st.school == school]
+            assert set(held[held >= 0].tolist()) <= temas
+            if m == 0:  # a student tutor's tema is taken up like a teacher's
+                assert (held == max(temas)).any()
+        assert (st.temas[:, elsewhere] == -1).all(), "nobody outside a practising school holds one"
+
+
+def test_a_learner_takes_the_most_interesting_offered_tema_it_has_neither_mastered_nor_holds():
+    model = make_model()
+    clear_adoption(model)
+    st = model.students
+    offer(model, adopt_school(model, 0, practice=0.9), [0, 1, 2, 3, 4])
+    interest = catalogue.interest(np.arange(TASTES)[:, None], np.arange(6)[None, :]).astype(int)
+    top = interest[:, :5].max(axis=1)
+    # A taste keener on tema 5 (in the fund, offered by nobody here) than on any offered one,
+    # with the offered ones all apart; and a taste torn between two offered temas.
+    apart = (np.diff(np.sort(interest[:, :5]), axis=1) > 0).all(axis=1)
+    keen = int(np.flatnonzero(apart & (interest[:, 5] > top))[0])
+    torn = int(np.flatnonzero((interest[:, :5] == top[:, None]).sum(axis=1) == 2)[0])
+    first, second, third = np.argsort(-interest[keen, :5])[:3]
+    a, b = model.schools.student_start[0], model.schools.student_start[0] + 1
+    st.taste[a], st.taste[b] = keen, torn
+    st.mastered[a] = bit(first)  # its favourite is mastered already
+    st.temas[0, a], st.progress[0, a] = second, 0.5  # and it holds the next one
+    model.steps = 0  # month 1: not school 0's demonstration day
+    month(model)
+    assert st.temas[0, a] == second and st.temas[1, a] == third
+    tied = np.flatnonzero(interest[torn, :5] == top[torn])
+    assert st.temas[0, b] == tied[0] and st.temas[1, b] == tied[1]  # lowest first on a tie
+
+
+def test_only_finished_temas_are_shown_and_only_on_the_schools_demonstration_day():
+    model = make_model("behaviour.catalogue.demonstration_every=2")
+    clear_adoption(model)
+    st, s = model.students, model.schools
+    for school in (0, 1):
+        # Adopted at no practice: their teachers offer temas, nobody progresses this month.
+        offer(model, adopt_school(model, school, practice=0.0), [0, 1, 2])
+    finished, unfinished = s.student_start[:2], s.student_start[:2] + 1
+    st.temas[0, finished], st.progress[0, finished] = 1, 1.0
+    st.temas[0, unfinished], st.progress[0, unfinished] = 2, 0.99
+    model.steps = 1
+    month(model)  # month 2: (2 + 0) % 2 == 0 is school 0's day, not school 1's
+    assert st.mastered[finished[0]] == bit(1) and st.tutors[finished[0]] == 1
+    assert st.temas[0, finished[0]] == -1 and s.demonstrations[0] == 1
+    assert st.temas[0, unfinished[0]] == 2 and st.mastered[unfinished[0]] == 0
+    assert st.temas[0, finished[1]] == 1 and st.mastered[finished[1]] == 0
+    assert st.tutors[finished[1]] == -1 and s.demonstrations[1] == 0
+    month(model)  # month 3: school 1's day
+    assert st.mastered[finished[1]] == bit(1) and st.tutors[finished[1]] == 1
+    assert s.demonstrations.tolist()[:2] == [0, 1]
+    assert (st.mastered[unfinished] == 0).all()
 
 
 def test_surface_practice_teaches_less_than_genuine_practice():
     gains = {}
     for practice in (0.2, 0.9):
         model = make_model("behaviour.tutoring.conventional_rate=0.0")
-        clear_adoption(model)
-        for school in range(0, model.schools.count, 2):
-            adopt_school(model, school, practice=practice)
-        before = model.students.mastery.mean()
-        for _ in range(6):
-            tutoring.tutor_students(model)
-        gains[practice] = model.students.mastery.mean() - before
+        gains[practice] = _tutoring_gain(model, practice)
     assert gains[0.9] > 3 * gains[0.2] > 0
 
 
 def test_without_tutors_nothing_is_learnt_beyond_the_whole_class_lesson():
-    model = make_model("behaviour.tutoring.conventional_rate=0.0")
+    model = make_model()
     clear_adoption(model)
-    before = model.students.mastery.copy()
+    st = model.students
+    expected = st.score.copy()
+    rate = np.float32(model.params.behaviour.tutoring.conventional_rate)
     for _ in range(6):
-        tutoring.tutor_students(model)
-    np.testing.assert_array_equal(model.students.mastery, before)
+        month(model)
+        expected *= 1 - rate
+        expected += rate
+    np.testing.assert_array_equal(st.score, expected)
+    assert (st.temas == -1).all() and (st.mastered == 0).all() and (st.tutors == -1).all()
 
 
 def test_test_preparation_in_punished_schools_slows_tutorial_learning():
-    model = make_model(
-        "scenario.testing.prep_share=1.0", "behaviour.tutoring.conventional_rate=0.0"
-    )
-    clear_adoption(model)
-    for school in (0, 1):
-        adopt_school(model, school, practice=1.0)
-    model.schools.punished[1] = True
-    before = model.students.mastery.copy()
-    for _ in range(3):
-        tutoring.tutor_students(model)
-    gained = model.students.mastery - before
-    assert gained[:, model.students.school == 0].sum() > 0
-    assert gained[:, model.students.school == 1].sum() == 0
+    learnt_at = {}
+    for prep in (0.0, 0.5, 1.0):
+        model = make_model(
+            f"scenario.testing.prep_share={prep}", "behaviour.tutoring.conventional_rate=0.0"
+        )
+        clear_adoption(model)
+        for school in (0, 1):
+            adopt_school(model, school, practice=1.0)
+        model.schools.punished[1] = True
+        for _ in range(3):
+            month(model)
+        learnt_at[prep] = [learnt(model, model.students.school == s) for s in (0, 1)]
+    assert learnt_at[0.0][1] > learnt_at[0.5][1] > learnt_at[1.0][1] == 0
+    assert learnt_at[1.0][0] == learnt_at[0.0][0] > 0  # the unpunished school is not touched
 
 
 # ---------------------------------------------------------------- motivation
@@ -325,13 +376,33 @@ def test_turnover_keeps_school_sizes_and_volunteers_carry_the_practice():
 
 def test_each_year_one_cohort_graduates_and_new_students_arrive_knowing_no_tema():
     model = make_model()
+    b = model.params.behaviour
     st = model.students
-    st.tutor_of[:] = 1
-    leaving = st.grade == model.params.behaviour.turnover.cohort_years - 1
-    model.steps = model.params.behaviour.steps_per_year
+    st.temas[:], st.progress[:] = 1, 0.5
+    st.mastered[:], st.tutors[:] = 0b11, 1
+    st.engagement[:], st.score[:] = 0.9, 0.99
+    taste, grade = st.taste.copy(), st.grade.copy()
+    leaving = grade == b.turnover.cohort_years - 1
+    model.steps = b.steps_per_year - 1
+    turnover.graduate_cohort(model)  # not yet the end of the school year
+    assert (st.grade == grade).all()
+    model.steps += 1
     turnover.graduate_cohort(model)
-    assert (st.tutor_of[leaving] == 0).all() and (st.tutor_of[~leaving] == 1).all()
-    assert (st.grade[leaving] == 0).all()
+    assert (st.grade[leaving] == 0).all() and (st.grade[~leaving] == grade[~leaving] + 1).all()
+    new, old = np.flatnonzero(leaving), np.flatnonzero(~leaving)
+    assert (st.temas[:, new] == -1).all() and (st.progress[:, new] == 0).all()
+    assert (st.mastered[new] == 0).all() and (st.tutors[new] == -1).all()
+    assert (st.engagement[new] == np.float32(b.students.engagement_rest)).all()
+    # New scores: around their school's achievement, with the initial spread.
+    drawn = st.score[new] - model.schools.achievement[st.school[new]]
+    assert abs(drawn.mean()) < 0.01 and 0.8 < drawn.std() / b.assessment.initial_spread < 1.1
+    assert (taste[new] != st.taste[new]).mean() > 0.99  # and tastes of their own
+    # Those who stay keep everything.
+    assert (st.temas[:, old] == 1).all() and (st.progress[:, old] == 0.5).all()
+    assert (st.mastered[old] == 0b11).all() and (st.tutors[old] == 1).all()
+    assert (st.engagement[old] == np.float32(0.9)).all()
+    assert (st.score[old] == np.float32(0.99)).all()
+    assert (st.taste[old] == taste[old]).all()
 
 
 # ---------------------------------------------------------------- classification
@@ -354,13 +425,14 @@ def test_school_states_follow_their_teachers():
 
 # ---------------------------------------------------------------- the practice as a whole
 def _tutoring_gain(model, practice: float, months: int = 6) -> float:
+    """Temas learnt by tutoring in half the schools, adopted at this practice, over `months`."""
     clear_adoption(model)
     for school in range(0, model.schools.count, 2):
         adopt_school(model, school, practice=practice)
-    before = model.students.mastery.mean()
+    before = learnt(model)
     for _ in range(months):
-        tutoring.tutor_students(model)
-    return float(model.students.mastery.mean() - before)
+        month(model)
+    return learnt(model) - before
 
 
 def test_learning_needs_the_whole_practice_not_a_share_of_it():
@@ -453,7 +525,7 @@ def test_student_tutors_teach_their_teachers_the_practice():
         clear_adoption(model)
         teachers = adopt_school(model, 0, practice=0.2)
         if tutors:
-            model.students.tutor_of[model.students.school == 0] = 1
+            model.students.tutors[model.students.school == 0] = 1
         coaching.teach_practice(model)
         practice[tutors] = float(model.teachers.practice[teachers].mean())
     assert practice[False] == pytest.approx(0.2) and practice[True] > 0.2
@@ -529,7 +601,7 @@ def test_student_tutors_count_as_training_capacity():
         clear_adoption(model)
         adopt_school(model, 0, practice=0.2)
         if tutors:
-            model.students.tutor_of[model.students.school == 0] = 1
+            model.students.tutors[model.students.school == 0] = 1
         coaching.teach_practice(model)
         loads[tutors] = coaching.coach_load(model)
     assert loads[True] < loads[False]
