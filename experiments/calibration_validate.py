@@ -76,7 +76,7 @@ class ValidationModel(TutorialNetworkModel):
         """Per school: share of its students at ENLACE level good or excellent, and their mean
         score (which also moves below the level thresholds)."""
         scores = student_scores(self)
-        good = (scores >= self.params.behaviour.assessment.good).astype(np.float32)
+        good = (scores >= self.enlace.good).astype(np.float32)
         s = self.schools
         per_school = [np.add.reduceat(x, s.student_start) / s.n_students for x in (good, scores)]
         return per_school[0], per_school[1]

@@ -57,7 +57,7 @@ def test_printed_table_fits_100_columns_and_says_what_it_counts(main_job):
     assert "mean over the run" in stdout
     genuine = next(line for line in lines if line.startswith("genuine schools"))
     assert "of " in genuine and " schools" in genuine
-    assert any(line.startswith("mean mastery") and "score 0–1" in line for line in lines)
+    assert any(line.startswith("mean score") and "score 0–1" in line for line in lines)
 
 
 def test_comparison_parquet_is_long_numeric_and_matches_the_runs(main_job):

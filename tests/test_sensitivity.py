@@ -1,7 +1,7 @@
 """Morris screening and Sobol indices find what drives an outcome, and nothing where nothing can.
 
-``behaviour.assessment.excellent`` only sets where the test's top level starts: it is read by the
-metrics, never by the dynamics. With the same seeds at every sample point (common random
+``behaviour.assessment.excellent_share`` only sets where the test's top level starts: it is read
+by the metrics, never by the dynamics. With the same seeds at every sample point (common random
 numbers) its elementary effects on the number of genuine schools are exactly zero, and so is its
 Sobol total index; the imitation hazard must show an effect. Small samples (two simulated years,
 a few dozen points) keep the file to about 15 seconds.
@@ -20,7 +20,7 @@ from sim.params import ConfigError
 PARAMETERS = {
     "behaviour.diffusion.imitation": [0.05, 0.4],
     "behaviour.practice.coach_rate": [0.075, 0.3],
-    "behaviour.assessment.excellent": [0.7, 0.9],
+    "behaviour.assessment.excellent_share": [0.01, 0.1],
 }
 
 
@@ -45,9 +45,9 @@ def test_morris_and_sobol_rank_a_driver_above_a_parameter_that_cannot_act(tmp_pa
     morris = tables["morris"].set_index("parameter")
     sobol = tables["sobol"].set_index("parameter")
     assert list(morris.index) == list(PARAMETERS)
-    assert morris.loc["behaviour.assessment.excellent", "mu_star"] == 0.0
+    assert morris.loc["behaviour.assessment.excellent_share", "mu_star"] == 0.0
     assert morris.loc["behaviour.diffusion.imitation", "mu_star"] > 0.0
-    assert sobol.loc["behaviour.assessment.excellent", "ST"] == pytest.approx(0.0, abs=1e-12)
+    assert sobol.loc["behaviour.assessment.excellent_share", "ST"] == pytest.approx(0.0, abs=1e-12)
     assert sobol.loc["behaviour.diffusion.imitation", "ST"] > 0.05
     # Stored for the report, and the same again from the same seeds.
     stored = sensitivity.load(tmp_path)
