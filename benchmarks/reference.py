@@ -88,6 +88,7 @@ class School(mesa.Agent):
         self.was_sheltered = False
         self.engagement = 0.0
         self.demonstrations = 0
+        self.student_tutoring = 0.0  # tutor share x genuineness, set each month before coaching
 
     def adopters(self) -> list[Teacher]:
         return [t for t in self.teachers if t.adopted]
@@ -273,7 +274,7 @@ class Teacher(mesa.Agent):
         gain = self.coaching
         if self.adopted:
             gain += p.peer_rate * self.exposure
-            gain += p.student_rate * self.school.tutor_share()
+            gain += p.student_rate * self.school.student_tutoring
             gain += p.self_rate * self.motivation * self.school.tutorial_time()
             loss = p.decay * self.practice * (1.0 - self.motivation)
         else:
@@ -809,6 +810,10 @@ class ReferenceModel(mesa.Model):
     def coach_teachers(self) -> None:
         """Supervisors who model the practice, the movement's coaches, the ministry's coaches."""
         practice = self.params.behaviour.practice
+        # What a school's student tutors pass on to its teachers: as many as tutor, worth what
+        # the school practises for real, both as they stand before this month's learning.
+        for school in self.school_list:
+            school.student_tutoring = school.tutor_share() * school.genuineness()
         # Teachers tutored by visiting students count as that many coach visits.
         self.coaching_capacity = self.exchange_visits
         for sup in self.supervisors:
@@ -835,7 +840,7 @@ class ReferenceModel(mesa.Model):
         demand = sum(t.adopted for t in self.teacher_list)
         if practice.coach_rate > 0:  # student tutors' teaching, as coach visits it equals
             from_students = sum(
-                practice.student_rate * t.school.tutor_share()
+                practice.student_rate * t.school.student_tutoring
                 for t in self.teacher_list
                 if t.adopted
             )
