@@ -3,16 +3,15 @@ fidelity, learning, motivation, bureaucratization and coach load (brief, last se
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.kinds import Origin, SchoolState, Stance
-from sim.population import total_bits
 from sim.practice import adopters_per_school, genuine_schools, genuine_teachers
-from sim.rules.assessment import levels, student_scores
 from sim.rules.mandate import cascade_depth, cascade_quality, mandate_reaches_schools
-from sim.rules.tutoring import student_tutors_per_school
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -64,19 +63,71 @@ def bureaucratization(model: TutorialNetworkModel, states: np.ndarray) -> dict[s
     return parts
 
 
+@dataclass
+class StudentSums:
+    """Per school, sums over its students of what the table reports, taken in one compiled pass
+    over the student arrays (at national scale a pass per quantity would dominate the month)."""
+
+    n_students: np.ndarray
+    score: np.ndarray  # float64: sum of scores
+    good: np.ndarray  # students at ENLACE good or better
+    excellent: np.ndarray
+    engagement: np.ndarray  # float64
+    voluntary: np.ndarray  # students giving their own time
+    tutors: np.ndarray  # student tutors
+    mastered: np.ndarray  # temas mastered
+
+    @classmethod
+    def of(cls, model: TutorialNetworkModel) -> StudentSums:
+        st, s = model.students, model.schools
+        cut = model.enlace
+        sums = _student_sums(
+            s.student_start, s.n_students, st.score, st.engagement, st.tutors, st.mastered,
+            np.float32(cut.good), np.float32(cut.excellent),
+            np.float32(model.params.behaviour.students.voluntary_threshold),
+        )  # fmt: skip
+        return cls(s.n_students, *sums)
+
+    def mean(self, name: str, schools: np.ndarray | None = None) -> float:
+        """Mean per student over all schools, or over the schools selected (NaN if none)."""
+        total, n = getattr(self, name), self.n_students
+        if schools is not None:
+            total, n = total[schools], n[schools]
+        count = int(n.sum())
+        return float(total.sum() / count) if count else float("nan")
+
+
+@njit(cache=True)
+def _student_sums(start, n_students, score, engagement, tutors, mastered, good, excellent,
+                  voluntary):  # fmt: skip
+    n = start.size
+    score_sum, engaged_sum = np.zeros(n), np.zeros(n)
+    at_good, at_excellent = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    giving, tutoring, bits = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
+    for s in range(n):
+        for i in range(start[s], start[s] + n_students[s]):
+            score_sum[s] += score[i]
+            at_good[s] += score[i] >= good
+            at_excellent[s] += score[i] >= excellent
+            engaged_sum[s] += engagement[i]
+            giving[s] += engagement[i] >= voluntary
+            tutoring[s] += tutors[i] >= 0
+            value = mastered[i]
+            while value:
+                value &= value - np.uint64(1)  # clears the lowest set bit
+                bits[s] += 1
+    return score_sum, at_good, at_excellent, engaged_sum, giving, tutoring, bits
+
+
 def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
     """One row of the per-step table."""
-    t, s, st = model.teachers, model.schools, model.students
+    t, s = model.teachers, model.schools
     states = school_states(model)
     genuine = genuine_teachers(model)
     surface = t.adopted & ~genuine
-    tutors = student_tutors_per_school(model)
-    scores = student_scores(model)
     adopting_school = (states == SchoolState.GENUINE) | (states == SchoolState.SURFACE)
-    in_adopting = np.repeat(adopting_school, s.n_students)
-    good, excellent = levels(scores, model.enlace)
-    engagement = st.engagement
-    voluntary = engagement >= np.float32(model.params.behaviour.students.voluntary_threshold)
+    sums = StudentSums.of(model)
+    tutors = sums.tutors
     g = model.graduation
     row: dict[str, float] = {
         "step": model.steps,
@@ -96,18 +147,18 @@ def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
         "student_tutors_genuine": int(tutors[states == SchoolState.GENUINE].sum()),
         "student_tutors_surface": int(tutors[states == SchoolState.SURFACE].sum()),
         "fidelity_mean": float(t.practice[t.adopted].mean()) if t.adopted.any() else 0.0,
-        "mastery_mean": float(scores.mean()),
-        "mastery_adopting_schools": _mean_or_nan(scores[in_adopting]),
-        "mastery_other_schools": _mean_or_nan(scores[~in_adopting]),
-        "share_good_excellent": good,
-        "share_excellent": excellent,
+        "mastery_mean": sums.mean("score"),
+        "mastery_adopting_schools": sums.mean("score", adopting_school),
+        "mastery_other_schools": sums.mean("score", ~adopting_school),
+        "share_good_excellent": sums.mean("good"),
+        "share_excellent": sums.mean("excellent"),
         "fund_temas": model.fund.size,
         "demonstrations": int(s.demonstrations.sum()),
-        "temas_mastered_mean": total_bits(st.mastered) / st.mastered.size,
-        "student_engagement_mean": float(engagement.mean()),
-        "student_engagement_adopting": _mean_or_nan(engagement[in_adopting]),
-        "share_voluntary_time": float(voluntary.mean()),
-        "share_voluntary_time_adopting": _mean_or_nan(voluntary[in_adopting]),
+        "temas_mastered_mean": sums.mean("mastered"),
+        "student_engagement_mean": sums.mean("engagement"),
+        "student_engagement_adopting": sums.mean("engagement", adopting_school),
+        "share_voluntary_time": sums.mean("voluntary"),
+        "share_voluntary_time_adopting": sums.mean("voluntary", adopting_school),
         "graduates_continuing": g.continuing,
         "graduates_continuing_adopting": g.continuing_adopting,
         "graduates_continuing_other": g.continuing_other,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numba import njit
 
 TASTES = 1 << 16  # a student's taste is a uint16; its interests are a function of it
 
@@ -98,14 +97,3 @@ class Supervisors(Arrays):
 def bit(tema: int | np.ndarray) -> np.ndarray:
     """The bit of a tema in a uint64 bit set."""
     return np.left_shift(np.uint64(1), np.asarray(tema, dtype=np.uint64))
-
-
-@njit(cache=True)
-def total_bits(mask: np.ndarray) -> int:
-    """The number of set bits over a whole uint64 array, in one pass."""
-    total = 0
-    for value in mask:
-        while value:
-            value &= value - np.uint64(1)  # clears the lowest set bit
-            total += 1
-    return total
