@@ -229,7 +229,9 @@ class Teacher(mesa.Agent):
         if self.adopted:
             return
         d = self.model.params.behaviour.diffusion
-        outreach = d.spontaneous if self.model.movement_active else 0.0
+        # Outreach: a state's team reaches `outreach` teachers a month, whatever the state's size.
+        teachers_here = self.model.teachers_in_state[self.school.state]
+        outreach = d.outreach / teachers_here if self.model.movement_active else 0.0
         demonstrating = self.model.seen_demonstrations[self.school.zone]
         hazard = outreach + d.imitation * self.exposure + d.demonstration_reach * demonstrating
         hazard *= self.supervisor.openness(self.school)
@@ -688,6 +690,10 @@ class ReferenceModel(mesa.Model):
         self.seen_demonstrations = [
             self.demonstrating_schools(zone) for zone in range(len(self.supervisors))
         ]
+        self.teachers_in_state = {}
+        for school in self.school_list:
+            here = self.teachers_in_state.get(school.state, 0)
+            self.teachers_in_state[school.state] = here + school.n_teachers
         for t in self.teacher_list:
             t.consider_joining()
         self.hold_exchanges()  # after recruitment, before supervision and coaching

@@ -51,13 +51,13 @@ class FreeParameter:
 
 FREE: tuple[FreeParameter, ...] = (
     FreeParameter(
-        "behaviour.diffusion.spontaneous",
-        "outreach p (per teacher-month)",
-        1e-8,
+        "behaviour.diffusion.outreach",
+        "outreach (teachers a month per state)",
         1e-4,
+        1.0,
         True,
-        "Bass innovation term: from about one outreach recruit a decade in the whole system to "
-        "thousands a year",
+        "Bass innovation term as a state team's work: from one recruit a century in a state to "
+        "one a month (on `historical`, about 1e-8 to 1e-4 per teacher-month)",
     ),
     FreeParameter(
         "behaviour.diffusion.imitation",

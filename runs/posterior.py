@@ -4,7 +4,7 @@ unknown.
 A calibration (`python -m experiments.calibrate`) leaves weighted particles, parameter sets the
 record cannot tell apart, in ``configs/calibrated/NAME_posterior.csv``: a comment header, then
 the columns ``particle`` (its id), ``weight`` (summing to 1) and one column per fitted config key
-(``behaviour.diffusion.spontaneous`` ..., ``calibration.pilot.target``).
+(``behaviour.diffusion.outreach`` ..., ``calibration.pilot.target``).
 
 With ``posterior=NAME`` (``none`` by default) a run draws ``posterior_draws`` particles by their
 weights, with a numpy Generator seeded from the root ``seed`` alone, so that every launcher, job

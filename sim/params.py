@@ -152,7 +152,7 @@ class MotivationParams:
 
 @dataclass(frozen=True)
 class DiffusionParams:
-    spontaneous: float = prob("monthly outreach hazard of joining (Bass p)")
+    outreach: float = spec(0.0, 1e6, "teachers a month outreach recruits per state (Bass p x N)")
     imitation: float = prob("monthly hazard per share of genuine neighbours (Bass q)")
     demonstration_reach: float = prob("extra hazard per demonstrating school in the zone")
     unorganized: float = prob("share of recruitment left where no movement or node organizes it")

@@ -138,7 +138,7 @@ COMMAND_LINE = [
     ([*EXP, "posterior=historical", "posterior_draws=0,2"], "posterior_draws: 0 is out of range"),
     (
         ["-m", "+experiment=mandate_conditions", "posterior=historical"],
-        "'behaviour.diffusion.spontaneous' is drawn by posterior=historical and also",
+        "'behaviour.diffusion.outreach' is drawn by posterior=historical and also",
     ),
     ([*EXP, "--cfg", "hydra"], "options --multirun and --cfg: give only one"),
 ]

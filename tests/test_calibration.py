@@ -59,7 +59,7 @@ def test_free_values_reach_the_parameters_the_model_runs_with():
     values = {p.key: float(p.from_unit(np.array(0.25))) for p in FREE}
     params = with_values(base, values)
     d = params.behaviour.diffusion
-    assert d.spontaneous == pytest.approx(values["behaviour.diffusion.spontaneous"])
+    assert d.outreach == pytest.approx(values["behaviour.diffusion.outreach"])
     assert d.imitation == pytest.approx(values["behaviour.diffusion.imitation"])
     assert d.demonstration_reach == pytest.approx(values["behaviour.diffusion.demonstration_reach"])
     pilot = pilot_event(params)

@@ -26,7 +26,8 @@ from runs.config import load_params
 from runs.driver import replicate_seeds, run_one
 from sim.model import TutorialNetworkModel
 
-P, Q = 0.005, 0.1  # per month
+OUTREACH, Q = 2.5, 0.1  # teachers a month in the one state; per month
+P = 0.005  # Bass p for about 500 teachers: each replicate uses its own, OUTREACH / teachers
 MONTHS = 72
 REPLICATES = 20
 # Tolerances. Against the recursion: the replicate mean may differ by sampling noise only, at
@@ -43,7 +44,7 @@ BASS = (
     "scenario=voluntary",
     "system.network.kind=well_mixed",
     "scenario.movement.seed_schools=0",
-    f"behaviour.diffusion.spontaneous={P}",
+    f"behaviour.diffusion.outreach={OUTREACH}",
     f"behaviour.diffusion.imitation={Q}",
     "behaviour.diffusion.demonstration_reach=0",
     "behaviour.diffusion.motivation_gate=false",
@@ -90,7 +91,7 @@ def bass_runs() -> list[tuple[int, np.ndarray]]:
 
 
 def test_voluntary_adoption_follows_the_discrete_bass_recursion(bass_runs):
-    gaps = np.array([share - bass_recursion(n, MONTHS, P, Q) for n, share in bass_runs])
+    gaps = np.array([share - bass_recursion(n, MONTHS, OUTREACH / n, Q) for n, share in bass_runs])
     mean, se = gaps.mean(axis=0), gaps.std(axis=0, ddof=1) / math.sqrt(len(gaps))
     worst = np.abs(mean) - (SE_BOUND * se + MEAN_FIELD_SLACK)
     assert worst.max() <= 0, f"month {worst.argmax()}: mean gap {mean[worst.argmax()]:.4f}"
@@ -100,11 +101,14 @@ def test_voluntary_adoption_follows_the_discrete_bass_recursion(bass_runs):
 
 
 def test_voluntary_adoption_is_close_to_the_closed_form_bass_curve(bass_runs):
-    closed = bass_closed_form(MONTHS, P, Q)
     for n, _ in bass_runs:
-        assert np.abs(bass_recursion(n, MONTHS, P, Q) - closed).max() <= CLOSED_FORM_TOLERANCE
+        closed = bass_closed_form(MONTHS, OUTREACH / n, Q)
+        assert np.abs(bass_recursion(n, MONTHS, OUTREACH / n, Q) - closed).max() <= (
+            CLOSED_FORM_TOLERANCE
+        )
     shares = np.array([s for _, s in bass_runs])
     mean, se = shares.mean(axis=0), shares.std(axis=0, ddof=1) / math.sqrt(len(shares))
+    closed = np.mean([bass_closed_form(MONTHS, OUTREACH / n, Q) for n, _ in bass_runs], axis=0)
     gap = np.abs(mean - closed)
     worst = gap - (CLOSED_FORM_TOLERANCE + SE_BOUND * se + MEAN_FIELD_SLACK)
     assert worst.max() <= 0, f"month {worst.argmax()}: {gap[worst.argmax()]:.4f}"
@@ -112,7 +116,9 @@ def test_voluntary_adoption_is_close_to_the_closed_form_bass_curve(bass_runs):
 
 def test_the_recursion_check_catches_a_wrong_imitation_rate(bass_runs):
     """The tolerance is tight enough to tell q from 0.8 q: the test above can fail."""
-    gaps = np.array([share - bass_recursion(n, MONTHS, P, 0.8 * Q) for n, share in bass_runs])
+    gaps = np.array(
+        [share - bass_recursion(n, MONTHS, OUTREACH / n, 0.8 * Q) for n, share in bass_runs]
+    )
     mean, se = gaps.mean(axis=0), gaps.std(axis=0, ddof=1) / math.sqrt(len(gaps))
     assert (np.abs(mean) > SE_BOUND * se + MEAN_FIELD_SLACK).any()
 

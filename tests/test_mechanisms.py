@@ -243,7 +243,7 @@ def test_contacts_in_genuine_practice_recruit_more_than_none():
     joined = []
     for share in (0.0, 1.0):
         model = make_model(
-            "behaviour.diffusion.spontaneous=0.0", "behaviour.diffusion.demonstration_reach=0.0"
+            "behaviour.diffusion.outreach=0.0", "behaviour.diffusion.demonstration_reach=0.0"
         )
         clear_adoption(model)
         model.exposure = np.full(model.teachers.school.size, share, dtype=np.float32)
@@ -469,7 +469,7 @@ def test_only_genuine_demonstrations_recruit_and_win_supervisors_over():
     joined, converted = {}, {}
     for practice in (0.3, 0.9):  # below and above the genuine threshold
         model = make_model(
-            "behaviour.diffusion.spontaneous=0.0",
+            "behaviour.diffusion.outreach=0.0",
             "behaviour.diffusion.imitation=0.0",
             "behaviour.diffusion.demonstration_reach=1.0",
             "behaviour.supervision.conversion_rate=1.0",

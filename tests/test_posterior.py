@@ -97,7 +97,7 @@ def test_a_draw_sets_the_keys_it_names_and_the_pilot_keeps_its_duration(stored):
     assert params.behaviour.diffusion.imitation == draw.values["behaviour.diffusion.imitation"]
     voluntary = compose_config(["scenario=voluntary"])  # no pilot to size: only the hazards
     drawn = params_from_config(posterior.apply(voluntary, draw.values))
-    assert drawn.behaviour.diffusion.spontaneous == draw.values["behaviour.diffusion.spontaneous"]
+    assert drawn.behaviour.diffusion.outreach == draw.values["behaviour.diffusion.outreach"]
     assert "calibration" not in posterior.apply(voluntary, draw.values)
 
 

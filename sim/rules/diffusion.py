@@ -1,7 +1,7 @@
 """Voluntary diffusion through mobilizing structures (000: visits, interchanges, demonstrations).
 
-A teacher joins after experiencing the practice as a tutee: outreach reaches anyone now and
-then (Bass's innovation term), contacts in genuine practice recruit in proportion to their share
+A teacher joins after experiencing the practice as a tutee: outreach by the movement's team in
+each state reaches a few teachers of the state a month (Bass's innovation term), contacts in genuine practice recruit in proportion to their share
 (Bass's imitation term), and public demonstrations in the zone draw visitors. Supervisors open
 or close the door; teachers with no motivation left do not volunteer.
 """
@@ -49,14 +49,27 @@ def supervisor_openness(model: TutorialNetworkModel) -> np.ndarray:
     return np.where(model.schools.sheltered, np.maximum(school, 1.0), school)
 
 
+def outreach_hazard(model: TutorialNetworkModel) -> np.ndarray:
+    """Per teacher: the monthly hazard of being reached by the movement's outreach. Outreach is
+    what a state's team does: `diffusion.outreach` teachers a month in each state, whatever the
+    state's size, so one value means the same behaviour on a quarter of the country as on all of
+    it (Bass's p is outreach / the state's teachers)."""
+    if not model.movement_active:
+        return np.zeros(model.teachers.school.size)
+    s = model.schools
+    state = model.hierarchy.zone_state[s.zone]
+    per_state = np.bincount(state, weights=s.n_teachers)
+    school_hazard = model.params.behaviour.diffusion.outreach / per_state[state]
+    return school_hazard[model.teachers.school]
+
+
 def joining_hazard(model: TutorialNetworkModel) -> np.ndarray:
     """Monthly hazard of volunteering, for every teacher."""
     d = model.params.behaviour.diffusion
     t = model.teachers
-    outreach = d.spontaneous if model.movement_active else 0.0
     demonstrating = genuine_demonstrations_per_zone(model)
     hazard = (
-        outreach
+        outreach_hazard(model)
         + d.imitation * model.exposure
         + d.demonstration_reach * demonstrating[model.schools.zone[t.school]]
     )
