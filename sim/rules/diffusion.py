@@ -1,9 +1,10 @@
 """Voluntary diffusion through mobilizing structures (000: visits, interchanges, demonstrations).
 
 A teacher joins after experiencing the practice as a tutee: outreach by the movement's team in
-each state reaches a few teachers of the state a month (Bass's innovation term), contacts in genuine practice recruit in proportion to their share
-(Bass's imitation term), and public demonstrations in the zone draw visitors. Supervisors open
-or close the door; teachers with no motivation left do not volunteer.
+each state reaches a few teachers of the state a month (Bass's innovation term), contacts in
+genuine practice recruit in proportion to their share (Bass's imitation term), and public
+demonstrations in the zone draw visitors. Supervisors open or close the door; teachers with no
+motivation left do not volunteer.
 """
 
 from __future__ import annotations
