@@ -29,17 +29,30 @@ from omegaconf.errors import OmegaConfBaseException
 from PIL import Image
 
 from runs.config import compose_config
-from seminar.exercises import EXERCISES, Exercise, Guess, exercise_levers, reveal, tally
+from seminar.exercises import (
+    EXERCISE,
+    EXERCISES,
+    PICKED,
+    Exercise,
+    Guess,
+    Round,
+    arms,
+    exercise_levers,
+    reveal,
+    reveal_picks,
+    tally,
+)
 from seminar.explain import Note
 from seminar.fan import FAN_SEEDS, run_fan
 from seminar.palette import BLUE
 from seminar.picture import legend_png
 from seminar.session import REVERSAL, Frame, Row, SeminarRun
 from seminar.settings import (
-    COACHING_CHOICES,
+    CHOICES,
     LEVERS,
     Lever,
     Levers,
+    choice_labels,
     choose_scenario,
     command_line,
     injected_events,
@@ -75,7 +88,13 @@ REASON_REVERSED = (
 )
 REASON_STOPPED = "The run has ended or stopped: press Reset to start a new one."
 REASON_NO_MANDATE = "Off while the ministry mandate is off (Who acts, above)."
+REASON_NO_EXCHANGES = (
+    "Off while nobody organizes exchanges: they need the movement, or the mandate with "
+    "coaching by nodes."
+)
 LOG_SHOWN = 8
+# What the class answers before a run: a number, or for a comparison the run picked per figure.
+Answer = float | dict[str, str] | None
 
 
 def page_css(scale: float) -> str:
@@ -195,7 +214,7 @@ def Seminar(first: Levers) -> None:  # noqa: N802
     text_size = solara.use_reactive(next(iter(TEXT_SIZES)))
     kept = solara.use_reactive(cast(list[Kept], []))
     exercise = solara.use_reactive(cast(Exercise | None, None))
-    guesses = solara.use_reactive(cast(list[Guess], []))
+    guesses = solara.use_reactive(cast(list[Round], []))
     lens = solara.use_reactive(LENSES[0])
     with_fan = solara.use_reactive(True)
     school = solara.use_reactive(cast(int | None, None))
@@ -235,17 +254,26 @@ def Seminar(first: Levers) -> None:  # noqa: N802
         if run.value is not None:
             show(run.value, run.value.inject(kind))
 
-    def load_exercise(chosen: Exercise, guess: float | None) -> None:
-        """Set the exercise's levers, play to its month, pin its note; reveal a guess."""
-        levers = exercise_levers(chosen, seed=settings.value.seed)
+    def load_exercise(chosen: Exercise, answer: Answer) -> None:
+        """Set the exercise's levers, play to its month, pin its note; reveal a guess. A
+        comparison first plays the run it is compared with, which stays as a kept run."""
+        seed = settings.value.seed
+        first = restart(exercise_levers(chosen, seed=seed, versus=True)) if chosen.versus else None
+        if first is not None:
+            first.advance(chosen.month)
+        levers = exercise_levers(chosen, seed=seed)
         settings.set(levers)
         exercise.set(chosen)
         new = restart(levers)
         if new is None:
             return
         show(new, new.advance(chosen.month))
-        if guess is not None:
-            guesses.set([*guesses.value, reveal(Guess(chosen.key, guess), new.table, chosen.month)])
+        if isinstance(answer, dict) and first is not None:
+            picks = reveal_picks(chosen, answer, first.table, new.table, chosen.month)
+            guesses.set([*guesses.value, *picks])
+        elif isinstance(answer, float | int):
+            round_ = reveal(Guess(chosen.key, float(answer)), new.table, chosen.month)
+            guesses.set([*guesses.value, round_])
 
     def change_lens(name: str) -> None:
         lens.set(name)
@@ -423,7 +451,8 @@ def Controls(settings: solara.Reactive[Levers]) -> None:  # noqa: N802
 def LeverControl(lever: Lever, settings: solara.Reactive[Levers]) -> None:  # noqa: N802
     s = settings.value
     value = getattr(s, lever.name)
-    disabled = lever.name in MANDATE_LEVERS and not s.mandate
+    reason = off_reason(lever, s)
+    disabled = bool(reason)
 
     def move(new: object) -> None:
         settings.set(set_lever(settings.value, lever.name, new))
@@ -445,12 +474,13 @@ def LeverControl(lever: Lever, settings: solara.Reactive[Levers]) -> None:  # no
                 thumb_label=False,
                 disabled=disabled,
             )
-        elif lever.name == "coaching":
+        elif lever.name in CHOICES:
+            labels = choice_labels(lever.name)
             solara.Select(
                 lever.label,
-                values=list(COACHING_CHOICES),
-                value=value,
-                on_value=move,
+                values=list(labels),
+                value=next(k for k, v in labels.items() if v == value),
+                on_value=lambda text: move(labels[text]),
                 disabled=disabled,
                 dense=True,
             )
@@ -465,9 +495,19 @@ def LeverControl(lever: Lever, settings: solara.Reactive[Levers]) -> None:  # no
                 on_value=lambda text: move(choices[text]),
             )
         if disabled:
-            solara.Text(REASON_NO_MANDATE, classes=["redes-reason"])
+            solara.Text(reason, classes=["redes-reason"])
         elif lever.help:
             solara.Text(lever.help, classes=["redes-help"])
+
+
+def off_reason(lever: Lever, s: Levers) -> str:
+    """Why a lever has no effect with these settings ("" when it has one)."""
+    if lever.name in MANDATE_LEVERS and not s.mandate:
+        return REASON_NO_MANDATE
+    organized = s.movement or (s.mandate and s.coaching == "nodes")
+    if lever.name == "exchange_selection" and not organized:
+        return REASON_NO_EXCHANGES
+    return ""
 
 
 # ------------------------------------------------------------------------------ the views
@@ -560,20 +600,39 @@ def Alerts(frame: Frame | None, exercise: Exercise | None) -> None:  # noqa: N80
 @solara.component
 def Exercises(  # noqa: N802
     current: Exercise | None,
-    guesses: list[Guess],
+    guesses: list[Round],
     n_schools: int,
-    on_load: Callable[[Exercise, float | None], None],
+    on_load: Callable[[Exercise, Answer], None],
 ) -> None:
-    """Load an exercise of docs/seminar.md; in predict-then-run, enter the class's guess first."""
+    """Load an exercise of docs/seminar.md; in predict-then-run, enter the class's guess first
+    (for a comparison, pick for each figure the run that will end higher)."""
     titles = {e.title: e for e in EXERCISES}
     chosen = solara.use_reactive(EXERCISES[0].title)
     guess = solara.use_reactive(cast(float | None, None))
+    picked = solara.use_reactive(cast(dict[str, str], {}))
     exercise = titles[chosen.value]
+    answer: Answer = guess.value
+    if exercise.picks:
+        mine = {m: picked.value[m] for m in exercise.picks if m in picked.value}
+        answer = mine if len(mine) == len(exercise.picks) else None
     with solara.Column(gap="2px", classes=["redes-exercises"]):
         solara.Text("Tutorial networks", classes=["redes-title"])
         solara.Select("Exercise", values=list(titles), value=chosen, classes=["redes-exercise"])
         solara.Text(f"Predict: {exercise.predict}", classes=["redes-help", "redes-predict"])
-        solara.InputFloat("The class's guess", value=guess, optional=True, classes=["redes-guess"])
+        if exercise.picks:
+            for metric in exercise.picks:
+                solara.Select(
+                    f"More {PICKED[metric][0]}",
+                    values=list(arms(exercise)),
+                    value=picked.value.get(metric),
+                    on_value=lambda name, m=metric: picked.set(picked.value | {m: name}),
+                    dense=True,
+                    classes=[f"redes-pick-{metric}"],
+                )
+        else:
+            solara.InputFloat(
+                "The class's guess", value=guess, optional=True, classes=["redes-guess"]
+            )
         with solara.Row(gap="4px", classes=["redes-buttons"]):
             solara.Button(
                 "Load exercise",
@@ -584,24 +643,30 @@ def Exercises(  # noqa: N802
             )
             solara.Button(
                 "Run and reveal",
-                on_click=lambda: on_load(exercise, guess.value),
-                disabled=guess.value is None,
+                on_click=lambda: on_load(exercise, answer),
+                disabled=answer is None,
                 color="primary",
                 classes=["redes-reveal"],
             )
-        if guess.value is None:
-            solara.Text("Enter a guess to run and reveal.", classes=["redes-reason"])
+        if answer is None:
+            what = "a pick for each figure" if exercise.picks else "a guess"
+            solara.Text(f"Enter {what} to run and reveal.", classes=["redes-reason"])
         revealed = [g for g in guesses if g.actual is not None]
         if revealed:
-            last = revealed[-1]
-            verdict = "close" if last.close(n_schools) else "not close"
-            solara.Text(
-                f"Guess {last.guess:g}, the run gave {last.actual:.2f}: {verdict}. "
-                f"{tally(guesses, n_schools)}",
-                classes=["redes-tally"],
-            )
+            last = latest_round(revealed)
+            said = " ".join(g.said(n_schools) for g in last)
+            solara.Text(f"{said} {tally(guesses, n_schools)}", classes=["redes-tally"])
         if current is not None:
             solara.Text(f"Loaded: {current.title}", classes=["redes-help"])
+
+
+def latest_round(revealed: Sequence[Round]) -> list[Round]:
+    """The last round played: one guess, or the picks of one comparison."""
+    last = revealed[-1]
+    if isinstance(last, Guess):
+        return [last]
+    n = len(EXERCISE[last.exercise].picks)
+    return list(revealed[-n:])
 
 
 @solara.component

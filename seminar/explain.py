@@ -20,6 +20,7 @@ from sim.metrics import (
     school_states,
     survival_after_reversal,
 )
+from sim.practice import school_adopted
 from sim.rules import motivation
 from sim.rules.coaching import coach_load
 from sim.rules.diffusion import mobilizing_structures
@@ -45,6 +46,13 @@ PART_WORDS = {
     "bureau_cascade": "practice lost down the training cascade",
     "bureau_coach_overload": "coaching visits nobody can make",
     "bureau_unsheltered": "adopting schools under ordinary rules",
+}
+# Who goes on academic exchanges, by the rule in force (scenario.exchanges.selection).
+SELECTION_WORDS = {
+    "tutors": "student tutors go first, the others are drawn by lot",
+    "lottery": "the students who go are drawn by lot",
+    "top_scorers": "the students with the highest scores go",
+    "least_engaged": "the least engaged students go",
 }
 
 
@@ -166,6 +174,43 @@ def mobilizing(model: TutorialNetworkModel, row: Row) -> Note:
     )
 
 
+def exchanges(model: TutorialNetworkModel, row: Row) -> Note:
+    p = model.exchanges.pars
+    who = SELECTION_WORDS[p.selection]
+    if p.every == 0 or p.students == 0:
+        return Note("Exchanges", "No academic exchanges in this run.")
+    if not mobilizing_structures(model):
+        return Note(
+            "Exchanges",
+            "No academic exchanges: nobody organizes visits and interchanges between schools "
+            f"(the rule, were there any: {who}).",
+        )
+    text = (
+        f"Every {p.every} months each adopting school sends {count(p.students, 'student')} to "
+        f"another school of its zone; {who}."
+    )
+    following = (model.steps // p.every + 1) * p.every
+    then = f" The next exchange is in month {following}." if following <= model.params.steps else ""
+    last = model.steps - model.steps % p.every
+    if row["exchange_goers"] > 0:
+        text += f" This month {exchanged(row)}."
+    elif last > 0 and model.table[last]["exchange_goers"] > 0:
+        text += f" In month {last}, {exchanged(model.table[last])}.{then}"
+    else:
+        text += then
+    return Note("Exchanges", text)
+
+
+def exchanged(row: Row) -> str:
+    """What an exchange month's goers did, from its row."""
+    goers, adults = round(row["exchange_goers"]), round(row["adults_tutored_by_students"])
+    return (
+        f"{count(goers, 'student')} went; the {adults} of them who tutor a tema each tutored a "
+        "teacher of the host school in it (an adopter learns the practice as from a coach's "
+        "visit, a teacher not in it may join)"
+    )
+
+
 def supervision(model: TutorialNetworkModel, row: Row) -> Note:
     sup = model.supervisors
     p = model.params.behaviour.supervision
@@ -244,8 +289,10 @@ def paperwork(model: TutorialNetworkModel, row: Row) -> Note | None:
 
 def learning(model: TutorialNetworkModel, row: Row) -> Note:
     text = (
-        f"Students' mean mastery is {row['mastery_mean']:.2f}; {row['share_good_excellent']:.0%} "
-        "reach good or excellent in the yearly test."
+        f"Students' mean score (the share of the curriculum learned) is "
+        f"{row['mastery_mean']:.2f}; {row['share_good_excellent']:.0%} reach good or excellent in "
+        f"the yearly test. The shared fund holds {row['fund_temas']:.0f} temas; a student has "
+        f"demonstrated {row['temas_mastered_mean']:.2f} on average."
     )
     inside, outside = row["mastery_adopting_schools"], row["mastery_other_schools"]
     if not (math.isnan(inside) or math.isnan(outside)):
@@ -257,7 +304,7 @@ def learning(model: TutorialNetworkModel, row: Row) -> Note:
 
 
 def compared_with_baseline(model: TutorialNetworkModel, inside: float, outside: float) -> str:
-    """Adopting and other schools' mastery, each beside where the same schools started: the
+    """Adopting and other schools' mean score, each beside where the same schools started: the
     mandate picks the lowest-performing schools, so a gap in levels says little by itself."""
     s = model.schools
     adopting = np.isin(school_states(model), (SchoolState.GENUINE, SchoolState.SURFACE))
@@ -267,11 +314,53 @@ def compared_with_baseline(model: TutorialNetworkModel, inside: float, outside: 
     gain_in, gain_out = inside - base_in, outside - base_out
     lead = "gained more" if gain_in > gain_out + 0.005 else "gained no more"
     return (
-        f"Mastery in adopting schools is {inside:.2f}, elsewhere {outside:.2f}; but they "
+        f"The score in adopting schools is {inside:.2f}, elsewhere {outside:.2f}; but they "
         f"started at {base_in:.2f} and {base_out:.2f} (baseline achievement"
         f"{', the mandate picks the lowest' if model.params.scenario.mandate.enabled else ''}). "
         f"Since then adopting schools {lead}: {gain_in:+.2f} against {gain_out:+.2f}."
     )
+
+
+def students(model: TutorialNetworkModel, row: Row) -> Note:
+    p = model.params.behaviour.students
+    text = (
+        f"Students' engagement averages {row['student_engagement_mean']:.2f} (the default "
+        f"culture's is {p.engagement_rest:.2f}); {row['share_voluntary_time']:.0%} are engaged "
+        f"enough (from {p.voluntary_threshold:.2f}) to give their own time: afternoons, weekends, "
+        "books taken home."
+    )
+    inside = row["student_engagement_adopting"]
+    adopting = school_adopted(model)[model.students.school]
+    if not math.isnan(inside) and not adopting.all():
+        outside = float(model.students.engagement[~adopting].mean())
+        text += (
+            f" In adopting schools engagement is {inside:.2f} and "
+            f"{row['share_voluntary_time_adopting']:.0%} give their own time; elsewhere "
+            f"{outside:.2f}."
+        )
+    shown = round(row["demonstrations"])
+    if shown:
+        days = int((model.schools.demonstrations > 0).sum())
+        text += (
+            f" This month {count(shown, 'student')} demonstrated a tema in public, at the "
+            f"demonstration days of {count(days, 'school')}."
+        )
+    text += " " + going_on(model, row)
+    return Note("Students", text)
+
+
+def going_on(model: TutorialNetworkModel, row: Row) -> str:
+    """Graduates going on to upper secondary: the last cohort, by kind of school."""
+    share = row["graduates_continuing"]
+    if math.isnan(share):
+        per_year = model.params.behaviour.steps_per_year
+        first = math.floor(model.calendar_year((model.steps // per_year + 1) * per_year))
+        return f"No cohort has graduated yet: the first leaves in {first}."
+    text = f"Of the last cohort to graduate, {share:.0%} are expected to go on to upper secondary"
+    inside, outside = row["graduates_continuing_adopting"], row["graduates_continuing_other"]
+    if not (math.isnan(inside) or math.isnan(outside)):
+        text += f": {inside:.0%} from adopting schools, {outside:.0%} from the others"
+    return text + "."
 
 
 def testing(model: TutorialNetworkModel, row: Row) -> Note | None:
@@ -355,10 +444,12 @@ EXPLAINERS: tuple[Callable[[TutorialNetworkModel, Row], Note | None], ...] = (
     government,
     mandate,
     mobilizing,
+    exchanges,
     supervision,
     coaching,
     paperwork,
     learning,
+    students,
     testing,
     motivation_note,
     dropping_out,

@@ -1,6 +1,6 @@
-"""The live plots: adoption split into genuine practice and surface compliance, learning,
-motivation and the bureaucratization index, with up to three kept runs (A, B, C) drawn
-over them as named black lines for comparison.
+"""The live plots: adoption split into genuine practice and surface compliance, students (their
+score, engagement and graduates going on), motivation and the bureaucratization index, with up
+to three kept runs (A, B, C) drawn over them as named black lines for comparison.
 
 Axes are fixed for the whole run (years on x; schools, or 0 to 1, on y) so that runs with
 different settings can be compared by eye. Like the picture, the figure is built once per run
@@ -20,6 +20,7 @@ from seminar.fan import LOW_QUANTILE, Fan
 from seminar.palette import (
     BLACK,
     BLUE,
+    BLUISH_GREEN,
     GREY,
     LIGHT_GREY,
     REDDISH_PURPLE,
@@ -30,8 +31,9 @@ from sim.kinds import EventKind, SchoolState
 
 Row = dict[str, float]
 WIDTH_PX, HEIGHT_PX = 660, 300
-# Learning is shown on [0, LEARNING_TOP] unless it climbs higher; the top part holds the key.
-LEARNING_TOP = 0.8
+# The students' shares run from 0 to 1; the room above 1 holds the key, clear of the lines.
+STUDENTS_TOP = 1.3
+SHARE_TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 EVENT_LABEL_Y = (0.03, 0.14, 0.25)
 # Event labels closer in time than this (a label's width at 8 px text) are stacked.
 LABEL_GAP_YEARS = 2.0
@@ -55,13 +57,15 @@ class Line:
 
 LINES = (
     Line(0, "schools_lapsed", "lapsed", BLACK, ":", 1.4),
-    Line(1, "mastery_mean", "mean mastery", BLUE, ghost=True),
+    Line(1, "mastery_mean", "mean score", BLUE, ghost=True),
     Line(1, "share_good_excellent", "good or excellent", BLUE, ":"),
+    Line(1, "student_engagement_mean", "engagement", BLUISH_GREEN),
+    Line(1, "graduates_continuing", "graduates going on", BLUISH_GREEN, "--", 1.2),
     Line(2, "motivation_adopters", "adopters", REDDISH_PURPLE, ghost=True),
     Line(2, "motivation_mean", "all teachers", REDDISH_PURPLE, "--", 1.2),
     Line(3, "bureaucratization_index", "index", VERMILLION, ghost=True),
 )
-TITLES = ("Schools adopting", "Learning", "Motivation", "Bureaucratization")
+TITLES = ("Schools adopting", "Students", "Motivation", "Bureaucratization")
 
 
 class Plots:
@@ -87,8 +91,8 @@ class Plots:
             ax.grid(alpha=0.3, lw=0.5)
             ax.set_xlim(start_year, start_year + years)
         self.axes[0].set_ylim(0, n_schools)
-        self.learning_top = LEARNING_TOP
-        self.axes[1].set_ylim(0, LEARNING_TOP)
+        self.axes[1].set_ylim(0, STUDENTS_TOP)
+        self.axes[1].set_yticks(SHARE_TICKS)
         self.axes[2].set_ylim(0, 1)
         self.axes[3].set_ylim(0, 1)
         self.axes[2].axhline(lapse_threshold, color=GREY, lw=0.8, ls="--")
@@ -153,8 +157,12 @@ class Plots:
 
     def _legends(self) -> None:
         self.legends = []
-        for ax in self.axes:
+        # The students' key names only their own lines (kept runs and the fan are named in the
+        # other keys), so that it fits in the room above the shares.
+        own = {1: [self.lines[line.key] for line in LINES if line.axes == 1]}
+        for i, ax in enumerate(self.axes):
             legend = ax.legend(
+                **({"handles": own[i]} if i in own else {}),
                 loc="upper left",
                 fontsize=8,
                 framealpha=0.6,
@@ -186,11 +194,6 @@ class Plots:
         years = np.array([r["year"] for r in table])
         for key, line in self.lines.items():
             line.set_data(years, [r[key] for r in table])
-        top = min(1.0, max([LEARNING_TOP, *(1.1 * r["mastery_mean"] for r in table)]))
-        if top > self.learning_top:  # learning outgrew its axis: redraw the still parts
-            self.learning_top = top
-            self.axes[1].set_ylim(0, top)
-            self.blitted.invalidate()
         for artist in self.bands + self.marks:
             artist.remove()
         genuine = np.array([r["schools_genuine"] for r in table])

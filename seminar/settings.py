@@ -12,7 +12,7 @@ import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args, get_type_hints
 
 from hydra.errors import HydraException
 from omegaconf import OmegaConf
@@ -20,7 +20,14 @@ from omegaconf.errors import OmegaConfBaseException
 
 from runs.config import CONFIG_DIR, compose_config, load_params
 from runs.driver import replicate_seeds
-from sim.params import ConfigError, EventParams, Params, build_params
+from sim.params import (
+    ConfigError,
+    EventParams,
+    ExchangeParams,
+    MandateParams,
+    Params,
+    build_params,
+)
 
 SEMINAR_SYSTEM = "seminar"
 APP_CONFIG = CONFIG_DIR / "app" / "seminar.yaml"
@@ -46,6 +53,7 @@ class Levers:
     coaching: str
     coaches: int
     coach_capacity: int
+    exchange_selection: str
     leeway: float
     protect: float
     models_practice: float
@@ -142,6 +150,16 @@ LEVERS: tuple[Lever, ...] = (
         help="Sets the capacity of the movement's coaches and of the ministry's alike.",
     ),
     Lever(
+        name="exchange_selection",
+        label="Who goes on exchanges",
+        group="Mobilizing structures",
+        kind="choice",
+        keys=("scenario.exchanges.selection",),
+        help="Adopting schools send a few students to another school of their zone. Student "
+        "tutors tutor the host's teachers: they train adults and recruit. The least engaged gain "
+        "most from going: engagement, and so graduates going on, rise where they are lowest.",
+    ),
+    Lever(
         name="leeway",
         label="Supervisor leeway",
         group="Supervisors",
@@ -211,7 +229,15 @@ LEVERS: tuple[Lever, ...] = (
     ),
 )
 LEVER = {lever.name: lever for lever in LEVERS}
-COACHING_CHOICES = ("cascade", "nodes")
+# A menu lever's values are the ones its parameter allows (sim/params.py).
+COACHING_CHOICES: tuple[str, ...] = get_args(get_type_hints(MandateParams)["coaching"])
+SELECTION_CHOICES: tuple[str, ...] = get_args(get_type_hints(ExchangeParams)["selection"])
+CHOICES = {"coaching": COACHING_CHOICES, "exchange_selection": SELECTION_CHOICES}
+
+
+def choice_labels(name: str) -> dict[str, str]:
+    """A menu lever's entries as the page shows them ("top scorers"), each with its value."""
+    return {value.replace("_", " "): value for value in CHOICES[name]}
 
 
 # ------------------------------------------------------------------------------- scenarios
@@ -278,6 +304,7 @@ def preset(name: str, seed: int | None = None, years: int | None = None) -> Leve
         coaching=s.mandate.coaching,
         coaches=s.mandate.coaches,
         coach_capacity=s.mandate.coach_capacity,
+        exchange_selection=s.exchanges.selection,
         leeway=sup.leeway,
         protect=sup.protect,
         models_practice=sup.models_practice,
@@ -327,8 +354,9 @@ def set_lever(settings: Levers, name: str, value: object) -> Levers:
         value = round(number) if lever.kind == "int" else round(number, DECIMALS)
     elif lever.kind == "toggle":
         value = bool(value)
-    elif name == "coaching" and value not in COACHING_CHOICES:
-        raise ValueError(f"coaching: {value!r} is not allowed; choose one of cascade, nodes")
+    elif name in CHOICES and value not in CHOICES[name]:
+        allowed = ", ".join(CHOICES[name])
+        raise ValueError(f"{name}: {value!r} is not allowed; choose one of {allowed}")
     new = dataclasses.replace(settings, **{name: value})
     if name == "protect":  # the two stance shares are shares of one population of supervisors
         room = round(1.0 - new.protect, DECIMALS)

@@ -108,6 +108,15 @@ def school_story(model: TutorialNetworkModel, school: int, history: SchoolHistor
         )
     if staff.any():
         lines.append(f"All its teachers' motivation: {float(t.motivation[staff].mean()):.2f}.")
+    pupils = model.students.school == school
+    if pupils.any():
+        engaged = model.students.engagement[pupils]
+        threshold = model.params.behaviour.students.voluntary_threshold
+        lines.append(
+            f"Its {count(int(pupils.sum()), 'student')}: engagement {float(engaged.mean()):.2f}, "
+            f"{float((engaged >= threshold).mean()):.0%} giving their own time; "
+            f"{count(int(s.demonstrations[school]), 'demonstration')} of a tema this month."
+        )
     boss = supervisor_of(model, zone)
     if boss is not None:
         now = Stance(int(model.supervisors.stance[boss]))

@@ -95,6 +95,8 @@ def test_levers_clamp_out_of_range_values():
     assert settings.set_lever(s, "leeway", 0.1 + 0.2).leeway == 0.3  # no 0.30000000000000004
     with pytest.raises(ValueError, match="coaching"):
         settings.set_lever(s, "coaching", "lecture")
+    with pytest.raises(ValueError, match="exchange_selection"):
+        settings.set_lever(s, "exchange_selection", "top scorers")  # the label, not the value
 
 
 def test_stance_shares_never_exceed_one():
@@ -112,8 +114,8 @@ def test_any_sequence_of_control_moves_gives_a_runnable_model():
         for lever in rng.permutation(np.array(LEVERS, dtype=object)):
             if lever.kind == "toggle":
                 value: object = bool(rng.integers(2))
-            elif lever.name == "coaching":
-                value = str(rng.choice(settings.COACHING_CHOICES))
+            elif lever.name in settings.CHOICES:
+                value = str(rng.choice(settings.CHOICES[lever.name]))
             elif lever.name == "reversal_year":
                 value = rng.choice(list(settings.reversal_choices(s).values()))
             else:  # anything, including far outside the range
@@ -134,6 +136,25 @@ def test_seed_and_run_length_survive_a_scenario_change_and_bad_seeds_are_refused
     assert settings.set_seed(s, None) == s
     assert settings.set_seed(s, -3).seed == 0
     assert settings.set_seed(s, 10**20).seed == settings.SEED_MAX
+
+
+def test_who_goes_on_exchanges_reaches_the_params_and_follows_a_scenario_switch():
+    s = settings.set_lever(settings.preset("voluntary"), "exchange_selection", "least_engaged")
+    assert settings.params_for(s).scenario.exchanges.selection == "least_engaged"
+    assert "scenario.exchanges.selection=least_engaged" in settings.command_line(s)
+    assert settings.choice_labels("exchange_selection")["top scorers"] == "top_scorers"
+    # A switch loads the new scenario's value, as for every lever; seed and run length stay.
+    s = settings.choose_scenario(dataclasses.replace(s, seed=77, years=6), "hybrid")
+    own = dataclasses.replace(settings.preset("hybrid"), seed=77, years=6)
+    assert s == own and s.exchange_selection == own.exchange_selection
+    # Without the movement or the ministry's nodes nobody organizes exchanges: the lever says so.
+    lever = LEVER["exchange_selection"]
+    assert components.off_reason(lever, settings.preset("voluntary")) == ""
+    assert (
+        components.off_reason(lever, settings.preset("mandated")) == components.REASON_NO_EXCHANGES
+    )
+    nodes = settings.set_lever(settings.preset("mandated"), "coaching", "nodes")
+    assert components.off_reason(lever, nodes) == ""
 
 
 def test_reversal_menu_and_run_length():
@@ -529,6 +550,46 @@ def test_predict_then_run_reveals_the_value_at_the_month_and_tallies():
     assert exercises.tally([exercises.Guess("voluntary_or_mandated", 1.0)], 150).startswith("No")
 
 
+def test_picks_reveal_which_run_ends_higher_and_count_in_the_tally():
+    exercise = exercises.EXERCISE["who_goes_on_exchanges"]
+    first, second = exercises.arms(exercise)
+    assert (first, second) == ("tutors", "least engaged")
+    versus = [{"step": 120, "schools_genuine": 140.0, "graduates_continuing": 0.81}]
+    own = [{"step": 120, "schools_genuine": 140.0, "graduates_continuing": 0.83}]
+    picked = {"schools_genuine": first, "graduates_continuing": second}
+    picks = exercises.reveal_picks(exercise, picked, versus, own, 120)
+    assert [p.actual for p in picks] == [exercises.TIE, second]
+    assert picks[1].said(150) == (
+        "More graduates going on to upper secondary: picked least engaged; tutors 81.0%, "
+        "least engaged 83.0%: right."
+    )
+    guess = exercises.reveal(exercises.Guess("voluntary_or_mandated", 5.0), own, 120)
+    assert exercises.tally([*picks, guess], 150).startswith("Tally: 1 of 3 guesses right or close")
+
+
+def test_the_exchanges_exercise_plays_both_rules_from_the_page(monkeypatch):
+    # Two years instead of ten: the page does the same, in a fifth of the time.
+    exercise = dataclasses.replace(exercises.EXERCISE["who_goes_on_exchanges"], month=24)
+    listed = tuple(exercise if e.key == exercise.key else e for e in exercises.EXERCISES)
+    monkeypatch.setattr(components, "EXERCISES", listed)
+    monkeypatch.setitem(exercises.EXERCISE, exercise.key, exercise)
+    _box, rc = solara.render(SeminarPage(), handle_error=False)
+    rc.find(v.Select, class_="redes-exercise").widget.v_model = exercise.title
+    assert rc.find(v.Btn, children=["Run and reveal"]).widget.disabled
+    for metric, name in zip(exercise.picks, exercises.arms(exercise), strict=True):
+        rc.find(v.Select, class_=f"redes-pick-{metric}").widget.v_model = name
+    rc.find(v.Btn, children=["Run and reveal"]).widget.click()
+    assert month_text(rc).startswith(f"Month {exercise.month} of")
+    said = rc.find(v.Html, class_="redes-tally").widget.children[0]
+    assert said.startswith("More schools in genuine practice: picked tutors; tutors ")
+    assert "More graduates going on to upper secondary: picked least engaged" in said
+    assert "of 2 guesses right or close" in said
+    kept = rc.find(v.Html, class_="redes-kept-names").widget.children[0]
+    assert kept == "Kept: run A: voluntary"  # the tutors' run, drawn as a black line
+    pinned = rc.find(v.Html, class_="redes-pin").widget.children[0]
+    assert pinned.startswith("Read — Exchanges: ") and "the least engaged" in pinned
+
+
 def test_runs_left_are_kept_as_a_b_c_and_the_oldest_gives_way(events):
     kept: list = []
     for scenario in ("voluntary", "mandated", "hybrid", "reversal"):
@@ -584,6 +645,34 @@ def test_scenarios_are_described_in_the_menu():
     for name in settings.scenario_names():
         label = settings.scenario_label(name)
         assert "_" not in label.split(":")[0] and len(label) > len(name) + 20, label
+
+
+def test_students_and_exchanges_notes_say_the_models_numbers(events):
+    run = SeminarRun(short("voluntary", 2), events)
+    frame = run.advance(12)  # an exchange month and the first graduation
+    row = run.table[-1]
+    notes = {n.topic: n.text for n in frame.notes}
+    students = notes["Students"]
+    assert f"engagement averages {row['student_engagement_mean']:.2f}" in students
+    assert f"{row['share_voluntary_time']:.0%} are engaged enough" in students
+    assert f"{round(row['demonstrations'])} students demonstrated a tema" in students
+    assert f"{row['graduates_continuing']:.0%} are expected to go on" in students
+    assert f"{row['graduates_continuing_adopting']:.0%} from adopting schools" in students
+    assert f"{row['graduates_continuing_other']:.0%} from the others" in students
+    went = f"{round(row['exchange_goers'])} students went; the "
+    tutored = f"{round(row['adults_tutored_by_students'])} of them who tutor a tema"
+    assert row["exchange_goers"] > 0 and f"This month {went}" in notes["Exchanges"]
+    assert tutored in notes["Exchanges"] and ex.SELECTION_WORDS["tutors"] in notes["Exchanges"]
+    later = {n.topic: n.text for n in run.advance(1).notes}["Exchanges"]
+    assert f"In month 12, {went}" in later and "The next exchange is in month 18." in later
+    assert "score" in notes["Learning"] and "mastery" not in notes["Learning"].lower()
+    assert set(ex.SELECTION_WORDS) == set(settings.SELECTION_CHOICES)
+    other = make_model("scenario=voluntary", "scenario.exchanges.selection=least_engaged")
+    other.step()
+    assert ex.SELECTION_WORDS["least_engaged"] in ex.exchanges(other, other.table[-1]).text
+    mandated = make_model("scenario=mandated")
+    mandated.step()
+    assert "No academic exchanges" in ex.exchanges(mandated, mandated.table[-1]).text
 
 
 def test_learning_note_compares_gains_not_levels(events):

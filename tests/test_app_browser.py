@@ -6,11 +6,11 @@ fills through npm when it is empty; a blank page fails the tests. A second serve
 empty cache and no npm registry either, must say so in the page and print the fixing command.
 
 The main test starts `solara run` on a free localhost port, loads the page at projector size
-(1280×720), steps, plays and pauses, injects a political opportunity, moves a slider and resets,
-checks that the picture and the plots changed each time, then makes a step fail and checks
-that the page says so. A screenshot of the page is saved for people to look at. The others load
-a guided exercise, play a predict-then-run round, keep three named runs and check that nothing
-is cut off on a 1024×768 projector.
+(1280×720), steps, plays and pauses, injects a political opportunity, moves a slider, chooses
+who goes on exchanges and resets, checks that the picture and the plots changed each time,
+then makes a step fail and checks that the page says so. A screenshot of the page is saved for
+people to look at. The others load a guided exercise, play a predict-then-run round, keep three
+named runs and check that nothing is cut off on a 1024×768 projector.
 
 The server runs the app through a two-line wrapper that only adds that failure, for one
 seed nobody uses by default: everything else is `seminar/app.py` as `uv run solara run` serves it.
@@ -208,6 +208,10 @@ def test_the_seminar_app_in_chromium(browser_page, tmp_path_factory):
     page.keyboard.press("End")
     expect(page.locator(".redes-lever-test_pressure")).to_contain_text("Test pressure (stakes): 1")
     expect(page.locator(".redes-pending")).to_be_visible()
+    # A menu lever: who goes on exchanges, shown in words, set as its override.
+    choose(page, ".redes-lever-exchange_selection", "least engaged")
+    command = page.locator(".redes-command")
+    expect(command).to_contain_text("scenario.exchanges.selection=least_engaged")
     page.locator(".redes-reset").click()
     expect(page.locator(".redes-month")).to_contain_text("Month 0 of 120")
     expect(page.locator(".redes-pending")).to_have_count(0)
@@ -217,6 +221,7 @@ def test_the_seminar_app_in_chromium(browser_page, tmp_path_factory):
     page.locator(".redes-step").click()
     expect(page.locator(".redes-month")).to_contain_text("Month 1 of 120")
     wait_until(lambda: "Test-and-punish" in notes(page), "the test-and-punish note")
+    assert "the least engaged students go" in notes(page)
 
     out = tmp_path_factory.mktemp("artifacts") / "seminar-1280x720.png"
     page.screenshot(path=str(out))
