@@ -41,8 +41,8 @@ COLUMNS = {
     "vs_floor": "x floor",
 }
 # The memory-bandwidth floor: a month must at least read and write back the whole agent state
-# once (the learners' mastery, the lesson, the aggregates), so no engine can step faster than
-# the state's size over the machine's copy bandwidth, measured in the same run.
+# once (the lesson, the inquiry, the demonstrations, the aggregates), so no engine can step
+# faster than the state's size over the machine's copy bandwidth, measured in the same run.
 BANDWIDTH_BYTES = 512 * 2**20
 IMPORT_TARGET_S = 2.5
 

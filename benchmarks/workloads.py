@@ -50,7 +50,7 @@ def workloads(tiny: bool = False, reference_steps: int = 36) -> list[Workload]:
             "national",
             "fast",
             national,
-            targets={"wall_s": 45, "peak_rss_gb": 1.5, "bytes_per_student": 64},
+            targets={"wall_s": 45, "peak_rss_gb": 1.5, "bytes_per_student": 40},
         ),
         Workload(f"state, first {reference_steps} steps", "fast", state, steps=reference_steps),
         Workload(
