@@ -42,6 +42,7 @@ def setup(model: TutorialNetworkModel) -> Exchanges:
 
 
 def hold_exchanges(model: TutorialNetworkModel) -> None:
+    """On an exchange month, each adopting school sends its goers to a school of its zone."""
     ex = model.exchanges
     ex.goers = ex.adults_tutored = 0
     if not exchange_month(model):
