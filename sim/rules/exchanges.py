@@ -93,10 +93,11 @@ def selection_key(model: TutorialNetworkModel, first: np.ndarray, n: np.ndarray)
     st = model.students
     students = np.repeat(first - np.cumsum(n) + n, n) + np.arange(n.sum())
     rule = model.exchanges.pars.selection
+    # Keys in float64 whatever the rule, so the compiled selection is built once.
     if rule == "top_scorers":
-        return -st.score[students]
+        return -st.score[students].astype(np.float64)
     if rule == "least_engaged":
-        return st.engagement[students]
+        return st.engagement[students].astype(np.float64)
     draw = model.rng.random(students.size)
     if rule == "tutors":
         return draw + (st.tutors[students] < 0)
