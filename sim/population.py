@@ -97,3 +97,9 @@ class Supervisors(Arrays):
 def bit(tema: int | np.ndarray) -> np.ndarray:
     """The bit of a tema in a uint64 bit set."""
     return np.left_shift(np.uint64(1), np.asarray(tema, dtype=np.uint64))
+
+
+def popcount64(mask: np.ndarray) -> np.ndarray:
+    """Number of set bits of each value of a uint64 array (temas in each bit set)."""
+    as_bytes = np.ascontiguousarray(mask, dtype=np.uint64).view(np.uint8).reshape(-1, 8)
+    return np.unpackbits(as_bytes, axis=1).sum(axis=1)

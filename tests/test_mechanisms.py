@@ -270,9 +270,12 @@ def test_overloaded_supervisors_drift_to_format_checking_unless_leeway_protects(
 
 # ---------------------------------------------------------------- mandate and coaching
 def test_mandate_reaches_exactly_the_lowest_performing_schools_at_its_pace():
+    # Without turnover: a teacher who moves into a mandated school at the end of a month is
+    # enrolled at the next month's roll-out, not before.
     model = make_model(
-        "scenario=mandated", "scenario.mandate.pace=24", "scenario.mandate.target=30"
-    )
+        "scenario=mandated", "scenario.mandate.pace=24", "scenario.mandate.target=30",
+        "behaviour.turnover.teacher_rate=0",
+    )  # fmt: skip
     for _ in range(6):
         model.step()
     assert model.schools.mandated.sum() == 12  # 24 a year is 2 a month
@@ -512,23 +515,28 @@ def test_surface_volunteers_keep_learning_but_the_formula_alone_lapses_once_free
     assert not model.teachers.adopted[required].any()
 
 
-def test_student_tutors_teach_their_teachers_the_practice():
-    practice = {}
-    for tutors in (False, True):
-        model = make_model(
-            "scenario.movement.coaches=0",
-            "behaviour.supervision.capacity=0",
-            "behaviour.practice.peer_rate=0.0",
-            "behaviour.practice.self_rate=0.0",
-            "behaviour.practice.decay=0.0",
-        )
-        clear_adoption(model)
-        teachers = adopt_school(model, 0, practice=0.2)
-        if tutors:
-            model.students.tutors[model.students.school == 0] = 1
-        coaching.teach_practice(model)
-        practice[tutors] = float(model.teachers.practice[teachers].mean())
-    assert practice[False] == pytest.approx(0.2) and practice[True] > 0.2
+def test_student_tutors_teach_their_teachers_the_practice_their_school_practises_for_real():
+    """Student tutors pass on the practice they were tutored in: in a genuine school they teach
+    their teachers more of it; in a school of the formula alone they teach nothing."""
+    gained = {}
+    for start in (0.2, 0.6):  # surface, genuine (genuine_threshold 0.5)
+        for tutors in (False, True):
+            model = make_model(
+                "scenario.movement.coaches=0",
+                "behaviour.supervision.capacity=0",
+                "behaviour.practice.peer_rate=0.0",
+                "behaviour.practice.self_rate=0.0",
+                "behaviour.practice.decay=0.0",
+            )
+            clear_adoption(model)
+            teachers = adopt_school(model, 0, practice=start)
+            if tutors:
+                model.students.tutors[model.students.school == 0] = 1
+            coaching.teach_practice(model)
+            gained[start, tutors] = float(model.teachers.practice[teachers].mean()) - start
+    assert gained[0.6, False] == pytest.approx(0.0, abs=1e-7)
+    assert gained[0.6, True] > 1e-3
+    assert gained[0.2, True] == pytest.approx(0.0, abs=1e-7)
 
 
 def test_mandate_reporting_and_lost_shelter_push_supervisors_to_format_checking():
@@ -599,7 +607,7 @@ def test_student_tutors_count_as_training_capacity():
     for tutors in (False, True):
         model = make_model("scenario.movement.coaches=1", "behaviour.supervision.capacity=0")
         clear_adoption(model)
-        adopt_school(model, 0, practice=0.2)
+        adopt_school(model, 0, practice=0.6)  # genuine: its student tutors pass on the practice
         if tutors:
             model.students.tutors[model.students.school == 0] = 1
         coaching.teach_practice(model)
