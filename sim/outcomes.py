@@ -55,7 +55,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     _final("bureaucratization_index", "bureaucratization", "index", SHARE),
     # Learning, the month before a new cohort enters (sim.metrics.YEAR_END says why).
     _final("fund_temas", "temas in the shared fund", "temas"),
-    _final("graduates_continuing", "graduates going on to upper secondary", "share", SHARE),
+    _final("graduates_continuing", "graduates to upper secondary", "share", SHARE),
     _final(
         "graduates_continuing_adopting", "graduates going on (adopting schools)", "share", SHARE
     ),
@@ -79,7 +79,7 @@ OUTCOMES: tuple[Outcome, ...] = (
     ),
     Outcome(
         "year_end_share_voluntary_time",
-        "students giving their own time",
+        "students giving own time",
         "share",
         0.0,
         SHARE,
