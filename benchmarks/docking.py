@@ -223,6 +223,29 @@ def _lapse_without_paper_only(model) -> None:
     model.teachers.adopted[drop] = False
 
 
+def _no_relaxation(model) -> None:  # a rule dropped: engagement never settles back to rest
+    return None
+
+
+def _demonstrating_before_inquiry(model) -> None:
+    """The month's tutoring with two of its stages swapped: the demonstration day comes before
+    the month's inquiry, so what is finished waits for the next one."""
+    from sim.practice import school_adopted
+    from sim.rules import tutoring
+    from sim.rules.catalogue import work_out_new_temas
+
+    s = model.schools
+    s.demonstrations[:] = 0
+    tutoring.conventional_lesson(model)
+    work_out_new_temas(model)
+    practising = np.flatnonzero(school_adopted(model))
+    if practising.size:
+        tutoring.demonstrate(model, practising[tutoring.demonstration_day(model, practising)])
+        tutoring.inquire(model, practising)
+    tutoring.settle_engagement(model)
+    s.engagement[:] = tutoring.school_engagement(model)
+
+
 _ORIGINAL: dict[str, Callable] = {}
 
 
@@ -253,9 +276,16 @@ def _engine(model_class) -> Iterator[None]:
 def planted_bug(name: str) -> Iterator[None]:
     """Temporarily plant a realistic bug in the fast engine (run it with ``workers=1``)."""
     import sim.rules.motivation as motivation
+    import sim.rules.tutoring as tutoring
 
     if name == "surface lapse dropped":  # a rule dropped: the bug the reference once had
         with _patched(motivation, "lapse", _lapse_without_paper_only):
+            yield
+    elif name == "relaxation dropped":  # a rule dropped: students' engagement never settles
+        with _patched(tutoring, "settle_engagement", _no_relaxation):
+            yield
+    elif name == "demonstrations before inquiry":  # an order swapped within the month's tutoring
+        with _patched(tutoring, "tutor_students", _demonstrating_before_inquiry):
             yield
     elif name == "control sign flipped":  # a sign flipped in motivation's terms
         with _patched(motivation, "control", _control_helps):
@@ -267,7 +297,13 @@ def planted_bug(name: str) -> Iterator[None]:
         raise KeyError(f"planted bug: {name!r}; one of {', '.join(BUGS)}")
 
 
-BUGS = ("surface lapse dropped", "control sign flipped", "order swapped")
+BUGS = (
+    "relaxation dropped",
+    "control sign flipped",
+    "demonstrations before inquiry",
+    "surface lapse dropped",
+    "order swapped",
+)
 
 
 def swapped_order_model():

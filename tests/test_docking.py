@@ -10,14 +10,17 @@ a two-sample Kolmogorov–Smirnov and a Mann–Whitney U test; family-wise signi
 per docking (one arm), Bonferroni-split over its 96 tests (5.2e-4 each). The seeds are fixed,
 so the verdict is reproducible. Arms with a reversal run three years past it.
 
-Power: three realistic bugs planted in the fast engine (a rule dropped: the lapse of surface
-adopters nobody requires, which the reference once lacked; a sign flipped: tight control raising
-motivation; an order swapped: the cohort changing before the month's lessons and test) must each
-fail to dock against the same cached reference sample of the mandate-then-reversal arm.
+Power: three realistic bugs planted in the fast engine must each fail to dock against a cached
+reference sample: a rule dropped (students' engagement never settling back to rest), a sign
+flipped (tight control raising motivation), an order swapped (the demonstration day before the
+month's inquiry). Two bugs planted earlier no longer change the outcomes by more than the seeds
+resolve, and `python -m benchmarks.docking --power` still measures them: the lapse of surface
+adopters nobody requires (most of them lapse anyway, demotivated) and the cohort changing before
+the month's lessons (docs/scale.md).
 
-Cost: by default the hybrid arm and the mandate reversed in year 4 (the arm that showed the
-missing lapse), 30 seeds each, and the dropped rule; every other arm, the state system and the
-other two bugs under ``-m slow``. The reference's runs are cached per module.
+Cost: by default the hybrid arm and the mandate reversed in year 4, 30 seeds each, and the
+dropped rule; every other arm, the state system and the other two bugs under ``-m slow``. The
+reference's runs are cached per module.
 """
 
 from __future__ import annotations
@@ -100,15 +103,18 @@ def test_fast_engine_docks_with_reference(reference, name):
 
 
 def test_docking_detects_a_dropped_rule(reference):
-    """The reference once lacked the lapse of surface adopters nobody requires any more."""
-    table = dock(reference, "mandate_reversed", bug="surface lapse dropped")
+    """Students' engagement never relaxing toward rest: a rule left out of the month."""
+    table = dock(reference, "mandate_reversed", bug="relaxation dropped")
     assert smallest_p(table) < LEVEL, table.to_string()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("bug", ["control sign flipped", "order swapped"])
-def test_docking_detects_a_planted_bug(reference, bug):
-    table = dock(reference, "mandate_reversed", bug=bug)
+@pytest.mark.parametrize(
+    ("bug", "arm"),
+    [("control sign flipped", "mandate_reversed"), ("demonstrations before inquiry", "hybrid")],
+)
+def test_docking_detects_a_planted_bug(reference, bug, arm):
+    table = dock(reference, arm, bug=bug)
     assert smallest_p(table) < LEVEL, table.to_string()
 
 
