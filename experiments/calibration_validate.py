@@ -56,12 +56,12 @@ class ValidationModel(TutorialNetworkModel):
     test each school's share of students at good or better (kept to split the schools into
     groups once the run is over)."""
 
-    def collect(self) -> None:
-        super().collect()
+    def step_row(self) -> dict[str, float]:
+        """The month's row with the PEMLE schools' states added (collected with the rest)."""
+        row = super().step_row()
         s = self.schools
         states = school_states(self)
         mandated = s.mandated
-        row = self.table[-1]
         row["pemle_genuine"] = int((mandated & (states == SchoolState.GENUINE)).sum())
         row["pemle_surface"] = int((mandated & (states == SchoolState.SURFACE)).sum())
         row["pemle_lapsed"] = int((mandated & (states == SchoolState.LAPSED)).sum())
@@ -71,6 +71,7 @@ class ValidationModel(TutorialNetworkModel):
         row["pemle_teacher_genuine_share"] = float(genuine.sum() / max(required.sum(), 1))
         if self.steps % self.params.behaviour.steps_per_year == 0:
             self.tests[self.calendar_year()] = self._test_results()
+        return row
 
     def _test_results(self) -> tuple[np.ndarray, np.ndarray]:
         """Per school: share of its students at ENLACE level good or excellent, and their mean

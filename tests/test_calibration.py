@@ -224,3 +224,18 @@ def test_report_builds_from_a_calibration(tiny_run, tmp_path):
         assert any(section in h for h in headings), section
     images = [line.split("(")[1].rstrip(")") for line in report.splitlines() if "![" in line]
     assert images and all((out / image).stat().st_size > 1000 for image in images)
+
+
+def test_validation_rows_carry_the_pemle_schools_states():
+    """The validation's own columns reach the collected table (rows are views on the
+    DataCollector's columns: a column added to a row after collection would be lost)."""
+    from experiments.calibration_validate import ValidationModel
+
+    model = ValidationModel(load_params(["scenario=mandated", "years=1"]), seed=3)
+    model.run(13)
+    row = model.table[-1]
+    assert row["pemle_genuine"] + row["pemle_surface"] + row["pemle_lapsed"] == int(
+        model.schools.mandated.sum()
+    ) > 0
+    assert 0.0 <= row["pemle_teacher_genuine_share"] <= 1.0
+    assert sorted(model.tests) == [2004.0, 2005.0]  # the start, and the first year's test
