@@ -234,8 +234,10 @@ def test_validation_rows_carry_the_pemle_schools_states():
     model = ValidationModel(load_params(["scenario=mandated", "years=1"]), seed=3)
     model.run(13)
     row = model.table[-1]
-    assert row["pemle_genuine"] + row["pemle_surface"] + row["pemle_lapsed"] == int(
-        model.schools.mandated.sum()
-    ) > 0
+    assert (
+        row["pemle_genuine"] + row["pemle_surface"] + row["pemle_lapsed"]
+        == int(model.schools.mandated.sum())
+        > 0
+    )
     assert 0.0 <= row["pemle_teacher_genuine_share"] <= 1.0
     assert sorted(model.tests) == [2004.0, 2005.0]  # the start, and the first year's test
