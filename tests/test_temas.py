@@ -211,7 +211,7 @@ def test_inquiry_engages_and_engagement_relaxes_toward_rest_where_nothing_happen
     np.testing.assert_allclose(st.engagement, p.engagement_rest, atol=1e-3)
     # Where students inquire with a tutor, they become engaged.
     adopt_school(model, 0, practice=0.9)
-    for _ in range(3):
+    for _ in range(6):
         month(model)
     mine = of_school(model, 0)
     assert st.engagement[mine].mean() > p.engagement_rest + 0.05
