@@ -86,9 +86,9 @@ ARMS: dict[str, Arm] = {
         # scenarios (configs/scenario); `historical` runs on its own quarter-national system,
         # far beyond the reference's reach, so it is not docked.
         _arm("hybrid", "scenario=hybrid"),
-        _arm("voluntary", "scenario=voluntary", seeds=10),
-        _arm("test_and_punish", "scenario=test_and_punish", seeds=10),
-        _arm("reversal", "scenario=reversal", years=6 + AFTER_REVERSAL, seeds=10),
+        _arm("voluntary", "scenario=voluntary", seeds=16),
+        _arm("test_and_punish", "scenario=test_and_punish", seeds=16),
+        _arm("reversal", "scenario=reversal", years=6 + AFTER_REVERSAL, seeds=16),
         # experiment arms: mandated (all experiments) with policy_reversal's withdrawal, and the
         # mandate beside the movement (voluntary_vs_mandated, mandate_conditions, policy_reversal)
         _arm(
@@ -96,7 +96,6 @@ ARMS: dict[str, Arm] = {
             "scenario=mandated",
             "scenario.reversal_year=4",
             years=4 + AFTER_REVERSAL,
-            seeds=20,
         ),
         _arm(
             "mandate_with_movement_reversed",
@@ -104,7 +103,7 @@ ARMS: dict[str, Arm] = {
             "scenario.movement.enabled=true",
             "scenario.reversal_year=4",
             years=4 + AFTER_REVERSAL,
-            seeds=10,
+            seeds=16,
         ),
         # the state system (about nine times the seminar's schools; the reference takes 10 s to
         # build one): one year, eight seeds, the fewest that can reach the level

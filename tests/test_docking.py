@@ -18,7 +18,7 @@ resolve, and `python -m benchmarks.docking --power` still measures them: the lap
 adopters nobody requires (most of them lapse anyway, demotivated) and the cohort changing before
 the month's lessons (docs/scale.md).
 
-Cost: by default the hybrid arm (30 seeds) and the mandate reversed in year 4 (20), and the
+Cost: by default the hybrid arm and the mandate reversed in year 4, 30 seeds each, and the
 dropped rule; every other arm, the state system and the other two bugs under ``-m slow``. The
 reference's runs are cached per module.
 """
