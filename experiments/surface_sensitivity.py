@@ -68,13 +68,12 @@ def particle_at(level: float, post: posterior.Posterior) -> dict[str, float]:
     return dict(zip(post.keys, values[row], strict=True))
 
 
-def run_point(task: tuple[dict[str, float], int]) -> dict[str, float]:
-    """One run at one point: the PEMLE schools' genuine share and schools in the practice."""
-    point, seed = task
+def run_point(task: tuple[dict[str, float], dict[str, float], int]) -> dict[str, float]:
+    """One run at one point (with the posterior particle its level picks): the PEMLE schools'
+    genuine share and schools in the practice."""
+    point, particle, seed = task
     logging.getLogger("MESA").setLevel(logging.WARNING)
-    post = posterior.load("historical", CONFIG_DIR)
-    cfg = compose_config(["scenario=historical", f"years={YEARS}"])
-    cfg = posterior.apply(cfg, particle_at(point[POSTERIOR], post))
+    cfg = posterior.apply(compose_config(["scenario=historical", f"years={YEARS}"]), particle)
     from omegaconf import OmegaConf
 
     for key, value in point.items():
@@ -113,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parse_args(argv)
     try:
-        posterior.load("historical", CONFIG_DIR)
+        post = posterior.load("historical", CONFIG_DIR)  # read once, here, not in every run
     except ConfigError as err:
         print(f"error: experiments.surface_sensitivity: {err}", file=sys.stderr)
         return 2
@@ -122,9 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     x = sample.sample(spec, args.trajectories, num_levels=args.levels, seed=SEED)
     per_trajectory = len(FACTORS) + 1
     seeds = replicate_seeds(SEED, args.trajectories)
+    points = [dict(zip(FACTORS, map(float, row), strict=True)) for row in x]
     tasks = [
-        (dict(zip(FACTORS, map(float, row), strict=True)), seeds[i // per_trajectory])
-        for i, row in enumerate(x)
+        (point, particle_at(point[POSTERIOR], post), seeds[i // per_trajectory])
+        for i, point in enumerate(points)
     ]
     if args.workers > 1:
         context = multiprocessing.get_context("spawn")

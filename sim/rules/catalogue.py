@@ -61,12 +61,6 @@ def interest_table(size: int) -> np.ndarray:
     return table
 
 
-def fund_mask(model: TutorialNetworkModel) -> np.uint64:
-    """The bit set of every tema in the fund."""
-    n = model.fund.size
-    return np.uint64(0xFFFFFFFFFFFFFFFF) if n >= 64 else np.uint64((1 << n) - 1)
-
-
 def work_out_new_temas(model: TutorialNetworkModel) -> None:
     """Tutors in genuine practice now and then work out a new tema and add it to the fund
     (assumption: the fund grows with genuine practice, up to `catalogue.size`)."""
