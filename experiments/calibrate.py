@@ -1,4 +1,4 @@
-"""`uv run python -m experiments.calibrate [--tiny] [--workers N] [--seed S] [--out DIR]`.
+"""`uv run python -m experiments.calibrate [--tiny] [--workers N] [--seed S] [--out DIR] [--fresh]`.
 
 `uv run python -m experiments.calibrate --export-posterior [--out DIR]` writes the posterior file
 below from the committed run's weighted particles (docs/calibration/posterior.csv), without
@@ -20,6 +20,13 @@ Writes, each file whole or not at all:
   with its distance and weight), trajectories.parquet (schools in the practice by month of every
   simulation), sensitivity.parquet, summary.json (settings, generations, wall time).
 
+Resumable: every simulation is journaled in DIR/journal as soon as it finishes
+(experiments.journal says how and why). A rerun into the same DIR takes the finished ones from
+the journal and simulates only the others; the outputs are the same bytes either way, since a
+simulation's trajectory depends only on its parameters and seed. A journal of another
+calibration (settings, seed, base parameters or model code) is refused; `--fresh` discards it.
+The journal is kept after success, so a rerun rewrites the same outputs without simulating.
+
 `--tiny` runs a few proposals on the `seminar` system for CI; it never writes configs/.
 """
 
@@ -32,8 +39,8 @@ import multiprocessing
 import resource
 import sys
 import time
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +49,9 @@ import numpy as np
 import pandas as pd
 import yaml
 
+import sim as model_package
 from experiments import calibration_abc as abc
+from experiments import calibration_sim
 from experiments.calibration_sim import (
     FREE,
     RECORD,
@@ -53,6 +62,15 @@ from experiments.calibration_sim import (
     theta_values,
     with_values,
 )
+from experiments.journal import (
+    FOLDER,
+    Journal,
+    JournalError,
+    Manifest,
+    code_fingerprint,
+    params_digest,
+)
+from experiments.store import run_key
 from runs import posterior as posterior_file
 from runs.arguments import OneLineParser
 from runs.config import CONFIG_DIR, compose_config
@@ -70,6 +88,11 @@ INTERVAL = 0.9  # posterior intervals are the central 90%
 
 # Phases, the first part of every simulation's seed key (generations are 0, 1, ...).
 REFINE, CHECK, SENSITIVITY = 50, 100, 200
+# What a simulation's trajectory depends on besides its parameters and seed: the model's code
+# and the libraries that draw its random numbers and compile its rules. A journal simulated
+# with others belongs to another calibration.
+MODEL_SOURCES = (Path(model_package.__file__).parent, Path(calibration_sim.__file__))
+MODEL_LIBRARIES = ("numpy", "numba", "scipy", "mesa")
 
 
 @dataclass(frozen=True)
@@ -108,13 +131,17 @@ def _simulate(task: tuple[Params, int]) -> np.ndarray:
 
 
 class Simulator:
-    """Runs simulations in worker processes and keeps every trajectory for the report."""
+    """Runs simulations in worker processes and keeps every trajectory for the report; takes
+    those the journal already holds from it and journals the others as they finish."""
 
-    def __init__(self, base: Params, root_seed: int, workers: int, progress: bool) -> None:
-        self.base, self.root, self.workers = base, root_seed, workers
+    def __init__(
+        self, base: Params, root_seed: int, workers: int, progress: bool, journal: Journal
+    ) -> None:
+        self.base, self.root, self.workers, self.journal = base, root_seed, workers, journal
         self.steps = np.array(target_steps(base))
         self.trajectories: list[pd.DataFrame] = []
-        self.runs = 0
+        self.runs = 0  # simulations the calibration consists of, however obtained
+        self.resumed = 0  # of which taken from the journal
         # Fresh interpreters, not forks of a process that may hold threads (pyarrow, plotting).
         spawn = multiprocessing.get_context("spawn")
         self._pool = ProcessPoolExecutor(workers, mp_context=spawn) if workers > 1 else None
@@ -139,18 +166,44 @@ class Simulator:
                 seed = task_seed(self.root, phase, 0 if shared_seeds else i, r)
                 tasks.append((params, seed))
                 keys.append((phase, i, r, seed))
-        if self._bar is not None:
-            self._bar.total = (self._bar.total or 0) + len(tasks)
-        mapper = self._pool.map if self._pool is not None else map
-        results = []
-        for series in mapper(_simulate, tasks, **({"chunksize": 1} if self._pool else {})):
-            results.append(series)
-            if self._bar is not None:
-                self._bar.update(1)
+        results = self._series(tasks)
         self.runs += len(tasks)
         self._keep(keys, results)
         out = np.array([series[self.steps] for series in results], dtype=float)
         return out.reshape(len(u), replicates, len(self.steps))
+
+    def _series(self, tasks: list[tuple[Params, int]]) -> list[np.ndarray]:
+        """Each task's trajectory, in task order: from the journal when it holds the task, else
+        simulated now and journaled as soon as it finishes, so a kill loses only the
+        simulations under way. Which ones came from the journal changes nothing downstream."""
+        names = [run_key(params, seed) for params, seed in tasks]
+        found = {k: self.journal.get(name) for k, name in enumerate(names)}
+        results = {k: series for k, series in found.items() if series is not None}
+        missing = [k for k in range(len(tasks)) if k not in results]
+        self.resumed += len(results)
+        if self._bar is not None:
+            self._bar.total = (self._bar.total or 0) + len(missing)
+        for j, series in self._finished([tasks[k] for k in missing]):
+            k = missing[j]
+            self.journal.put(names[k], series)
+            results[k] = series
+            if self._bar is not None:
+                self._bar.update(1)
+        return [results[k] for k in range(len(tasks))]
+
+    def _finished(self, tasks: list[tuple[Params, int]]) -> Iterator[tuple[int, np.ndarray]]:
+        """(position in `tasks`, trajectory) of each task as soon as it finishes: in task order
+        in this process, in order of completion in the pool."""
+        if self._pool is None:
+            yield from enumerate(map(_simulate, tasks))
+            return
+        futures = {self._pool.submit(_simulate, task): j for j, task in enumerate(tasks)}
+        try:
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+        finally:
+            for future in futures:  # after a failure, start nothing more
+                future.cancel()
 
     def _keep(self, keys: list[tuple[int, int, int, int]], results: list[np.ndarray]) -> None:
         start, spy = self.base.scenario.start_year, self.base.behaviour.steps_per_year
@@ -470,6 +523,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, help="folder for the run's records")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help=f"discard DIR/{FOLDER} (finished simulations) instead of resuming from it",
+    )
+    parser.add_argument(
         "--export-posterior",
         action="store_true",
         help=f"write {POSTERIOR.name} from {REPORTED_POSTERIOR.name} without simulating",
@@ -489,6 +547,20 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"--out: {args.out} is a file; give a folder")
     args.settings = settings
     return args
+
+
+def manifest_of(settings: Settings, seed: int, base: Params) -> Manifest:
+    """What this calibration's journal must have been simulated for. The base parameters are
+    hashed with the free parameters set to the prior's lowest corner: `base` holds the committed
+    fit's values of them (the scenario composes it, and a full calibration rewrites it), which no
+    simulation runs with, so they must not make the next rerun's journal look foreign."""
+    anchor = with_values(base, unit_to_values(np.zeros(len(FREE))))
+    return Manifest(settings.name, seed, params_digest(anchor), model_fingerprint())
+
+
+def model_fingerprint() -> str:
+    files = [f for src in MODEL_SOURCES for f in (src.rglob("*.py") if src.is_dir() else [src])]
+    return code_fingerprint(ROOT, files, MODEL_LIBRARIES)
 
 
 def export_main(args: argparse.Namespace) -> int:
@@ -515,10 +587,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    journal = Journal(args.out / FOLDER)
+    try:
+        found = journal.start(manifest_of(settings, seed, base), args.fresh)
+    except JournalError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    log.info("%s: %d finished simulations found", journal.folder, found)
     started = time.perf_counter()
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(999,)))
     show = sys.stderr.isatty() and not args.no_progress
-    sim = Simulator(base, seed, args.workers, show)
+    sim = Simulator(base, seed, args.workers, show, journal)
     try:
         generations, proposals = run_abc(sim, settings, rng)
         last = generations[-1]
@@ -545,6 +624,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "seed": seed,
         "workers": args.workers,
         "runs": sim.runs,
+        "resumed_runs": sim.resumed,
         "wall_seconds": round(wall, 1),
         "cpu_seconds": round(cpu, 1),
         "generations": [
@@ -574,7 +654,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     particles = posterior_text(particles_of(last), settings.name)
     write_posterior(particles, out / POSTERIOR.name if args.tiny else POSTERIOR, doc)
     print(
-        f"{settings.name}: {sim.runs} runs in {wall:.0f} s on {args.workers} workers "
+        f"{settings.name}: {sim.runs} runs ({sim.resumed} from the journal) in {wall:.0f} s "
+        f"on {args.workers} workers "
         f"({cpu:.0f} CPU s); "
         f"RMS log error {doc['calibration']['fit']['rms_log_error']}; wrote {target}"
     )

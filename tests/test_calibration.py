@@ -1,9 +1,15 @@
 """Calibration to the historical record: the scenario, the ABC-SMC machinery, the script's tiny
-mode end to end, the committed calibrated file, and the report built from a calibration."""
+mode end to end, resuming it after a kill from its journal, the committed calibrated file, and
+the report built from a calibration."""
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +18,7 @@ import yaml
 from scipy import stats
 
 from analysis import calibration_report
-from experiments import calibrate
+from experiments import calibrate, journal
 from experiments import calibration_abc as abc
 from experiments.calibration_sim import (
     FREE,
@@ -192,6 +198,215 @@ def test_an_output_folder_that_is_a_file_is_refused_and_left_alone(tmp_path, cap
         calibrate.main(["--tiny", "--out", str(occupied)])
     assert occupied.read_text() == "not a folder"
     assert "--out:" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- resuming
+# Every output but summary.json must be the same bytes however the simulations were obtained;
+# summary.json may differ only in the invocation's own cost and in what it took from the journal.
+OUTPUTS = (
+    "proposals.parquet",
+    "trajectories.parquet",
+    "sensitivity.parquet",
+    "historical.yaml",
+    calibrate.POSTERIOR.name,
+)
+INVOCATION_FIELDS = {"wall_seconds", "cpu_seconds", "resumed_runs"}
+KILL_AFTER = 3  # records in the journal when the calibration is killed
+POLL_SECONDS = 0.02
+DEADLINE_SECONDS = 120.0
+OTHER_SEED = 7  # a root seed other than the configured one
+SIMULATE = calibrate._simulate  # the real one, which stand-ins call
+
+
+class StoppedError(Exception):
+    """Raised by a stand-in simulation: the calibration stops there, as if killed."""
+
+
+def tiny_argv(out: Path, *extra: str) -> list[str]:
+    return ["--tiny", "--workers", "1", "--no-progress", "--out", str(out), *extra]
+
+
+def records(out: Path) -> list[Path]:
+    return sorted((out / journal.FOLDER).glob(f"*{journal.SUFFIX}"))
+
+
+def total_runs(run: Path) -> int:
+    return json.loads((run / "summary.json").read_text())["runs"]
+
+
+def with_journal_of(run: Path, out: Path) -> Path:
+    """A new output folder holding only a copy of `run`'s journal."""
+    shutil.copytree(run / journal.FOLDER, out / journal.FOLDER)
+    return out
+
+
+def assert_same_calibration(out: Path, reference: Path) -> dict:
+    """`out` holds the same calibration as `reference`; returns `out`'s summary."""
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
+    summary = json.loads((out / "summary.json").read_text())
+    expected = json.loads((reference / "summary.json").read_text())
+    assert expected["resumed_runs"] == 0  # the reference simulated everything
+
+    def calibration(fields: dict) -> dict:
+        return {k: v for k, v in fields.items() if k not in INVOCATION_FIELDS}
+
+    assert calibration(summary) == calibration(expected)
+    return summary
+
+
+@pytest.fixture
+def simulated(monkeypatch) -> list[int]:
+    """The seeds of every simulation run in this process from now on (workers=1)."""
+    seeds: list[int] = []
+
+    def counting(task):
+        seeds.append(task[1])
+        return SIMULATE(task)
+
+    monkeypatch.setattr(calibrate, "_simulate", counting)
+    return seeds
+
+
+def stop_after(monkeypatch, n: int) -> list[int]:
+    """Simulations run normally n times, then stop the calibration; returns their seeds."""
+    seeds: list[int] = []
+
+    def stopping(task):
+        if len(seeds) == n:
+            raise StoppedError
+        seeds.append(task[1])
+        return SIMULATE(task)
+
+    monkeypatch.setattr(calibrate, "_simulate", stopping)
+    return seeds
+
+
+def test_tiny_run_keeps_a_journal_of_every_simulation(tiny_run):
+    assert len(records(tiny_run)) == total_runs(tiny_run)
+    manifest = json.loads((tiny_run / journal.FOLDER / journal.MANIFEST).read_text())
+    assert manifest["settings"] == "tiny"
+
+
+def test_a_killed_calibration_resumes_to_the_same_outputs(tiny_run, tmp_path, simulated):
+    """SIGKILL the script once a few simulations are journaled, then rerun it."""
+    out, total = tmp_path / "run", total_runs(tiny_run)
+    with (tmp_path / "killed.log").open("wb") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "experiments.calibrate", *tiny_argv(out)],
+            cwd=calibrate.ROOT,
+            stdout=log,
+            stderr=log,
+        )
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        try:
+            while child.poll() is None and time.monotonic() < deadline:
+                if len(records(out)) >= KILL_AFTER:
+                    break
+                time.sleep(POLL_SECONDS)
+        finally:
+            child.kill()
+            child.wait()
+    kept = len(records(out))
+    assert 0 < kept < total, (tmp_path / "killed.log").read_text()
+    assert not (out / "summary.json").exists()
+    assert calibrate.main(tiny_argv(out)) == 0
+    assert len(simulated) == total - kept  # only the missing ones
+    assert assert_same_calibration(out, tiny_run)["resumed_runs"] == kept
+    assert not list((out / journal.FOLDER).glob(".*.tmp"))
+
+
+def test_an_interrupted_calibration_keeps_what_it_finished(tiny_run, tmp_path, monkeypatch):
+    """A calibration stopped by an error keeps the simulations it finished; the rerun simulates
+    only the rest. The journal starts as the full one with a few records removed, so that only
+    those few are simulated."""
+    out = with_journal_of(tiny_run, tmp_path)
+    removed = records(out)[: KILL_AFTER + 1]
+    for path in removed:
+        path.unlink()
+    first = stop_after(monkeypatch, 1)
+    with pytest.raises(StoppedError):
+        calibrate.main(tiny_argv(out))
+    assert len(first) == 1 and len(records(out)) == total_runs(tiny_run) - len(removed) + 1
+    assert not any((out / name).exists() for name in OUTPUTS)  # nothing half-done is written
+    second = stop_after(monkeypatch, len(removed))
+    assert calibrate.main(tiny_argv(out)) == 0
+    assert len(second) == len(removed) - 1 and not set(first) & set(second)
+    assert_same_calibration(out, tiny_run)
+
+
+def test_a_complete_journal_reruns_without_simulating(tiny_run, tmp_path, simulated):
+    out = with_journal_of(tiny_run, tmp_path)
+    assert calibrate.main(tiny_argv(out)) == 0
+    assert simulated == []
+    assert assert_same_calibration(out, tiny_run)["resumed_runs"] == total_runs(tiny_run)
+
+
+def test_damaged_records_are_simulated_again(tiny_run, tmp_path, simulated, caplog):
+    out = with_journal_of(tiny_run, tmp_path)
+    truncated, flipped = records(out)[:2]
+    data = truncated.read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    data = bytearray(flipped.read_bytes())
+    data[-1] ^= 1
+    flipped.write_bytes(bytes(data))
+    assert calibrate.main(tiny_argv(out)) == 0
+    assert len(simulated) == 2
+    damaged = [r.getMessage() for r in caplog.records if "damaged record" in r.getMessage()]
+    assert len(damaged) == 2 and all("\n" not in line for line in damaged)
+    assert {line.split(":")[0] for line in damaged} == {str(truncated), str(flipped)}
+    assert assert_same_calibration(out, tiny_run)["resumed_runs"] == total_runs(tiny_run) - 2
+    for path in (truncated, flipped):  # replaced by the fresh records
+        assert journal.decode(path.stem, path.read_bytes()).size > 0
+
+
+def other_seed(out: Path, monkeypatch) -> list[str]:
+    return tiny_argv(out, "--seed", str(OTHER_SEED))
+
+
+def other_settings(out: Path, monkeypatch) -> list[str]:
+    return ["--no-progress", "--out", str(out)]  # the full calibration
+
+
+def other_model(out: Path, monkeypatch) -> list[str]:
+    monkeypatch.setattr(calibrate, "MODEL_LIBRARIES", (*calibrate.MODEL_LIBRARIES, "pandas"))
+    return tiny_argv(out)
+
+
+@pytest.mark.parametrize(
+    ("other", "reason"),
+    [
+        (other_seed, "seed {seed} there, {other} here"),
+        (other_settings, "settings tiny there, full here"),
+        (other_model, "other model code or libraries"),
+    ],
+    ids=["seed", "settings", "model"],
+)
+def test_a_journal_of_another_calibration_is_refused_in_one_line(
+    other, reason, tiny_run, tmp_path, monkeypatch, capsys
+):
+    out = with_journal_of(tiny_run, tmp_path)
+    before = {path.name: path.read_bytes() for path in (out / journal.FOLDER).iterdir()}
+    stop_after(monkeypatch, 0)  # a refusal simulates nothing
+    assert calibrate.main(other(out, monkeypatch)) == 2
+    seed = json.loads((tiny_run / "summary.json").read_text())["seed"]
+    assert capsys.readouterr().err.strip() == (
+        f"error: {out / journal.FOLDER} belongs to another calibration "
+        f"({reason.format(seed=seed, other=OTHER_SEED)}); pass --fresh to discard it"
+    )
+    after = {path.name: path.read_bytes() for path in (out / journal.FOLDER).iterdir()}
+    assert after == before
+    assert not any((out / name).exists() for name in OUTPUTS)
+
+
+def test_fresh_discards_the_journal(tiny_run, tmp_path, monkeypatch):
+    out = with_journal_of(tiny_run, tmp_path)
+    stop_after(monkeypatch, 0)
+    with pytest.raises(StoppedError):
+        calibrate.main(tiny_argv(out, "--seed", str(OTHER_SEED), "--fresh"))
+    assert records(out) == []
+    manifest = json.loads((out / journal.FOLDER / journal.MANIFEST).read_text())
+    assert manifest["seed"] == OTHER_SEED
 
 
 # ---------------------------------------------------------------------------- committed fit
