@@ -518,7 +518,8 @@ def write_report(run: dict[str, Any], val: dict[str, Any] | None, out: Path) -> 
         f"calibration (`uv run python -m experiments.calibrate`): system `{cal['system']}`, "
         f"{summary['runs']} simulations ({cal['replicates_per_proposal']} replicates per "
         f"proposal), {summary['wall_seconds']:.0f} s wall on {summary['workers']} workers "
-        f"({summary.get('cpu_seconds', float('nan')):.0f} CPU s), seed {cal['seed']}. "
+        f"({summary.get('cpu_seconds', float('nan')):.0f} CPU s)"
+        f"{_resumed(summary)}, seed {cal['seed']}. "
         "How the calibration works and why: [docs/calibration.md](../calibration.md).",
         "",
         "## Targets",
@@ -640,3 +641,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _resumed(summary: dict[str, Any]) -> str:
+    """A resumed calibration's wall and CPU time are its last invocation's only: say so."""
+    resumed = int(summary.get("resumed_runs", 0))
+    if not resumed:
+        return ""
+    return (
+        f" in its last invocation, which took {resumed} of them from the journal of an earlier one"
+    )

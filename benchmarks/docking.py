@@ -39,18 +39,23 @@ names the arms); ``--power`` also runs the fast engine with each planted bug.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from benchmarks import reference as reference_module
 from benchmarks.reference import OUTCOMES, ReferenceModel
+from sim import params as params_module
 from sim.params import Params
 
 TESTS = ("ks", "mann_whitney")
@@ -58,6 +63,7 @@ CHECKPOINTS = 4  # months compared per run: 1/4, 1/2, 3/4 and all of it
 FAMILY_ALPHA = 0.05
 LEVEL = FAMILY_ALPHA / (len(TESTS) * len(OUTCOMES) * CHECKPOINTS)  # Bonferroni, one docking
 AFTER_REVERSAL = 3  # years an arm with a reversal runs past it
+ROOT_SEED = 2004  # the replicate seeds of every arm come from it
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,58 @@ def trajectories(
     return pd.DataFrame(rows).set_index(["month", "seed"])[list(OUTCOMES)].sort_index()
 
 
+# --------------------------------------------------------------------------- the reference's sample
+# The reference is slow by design (plain Python over every student every month), and its output
+# is a pure function of its code, the parameters, the seeds and the library versions it runs on.
+# Its trajectories per arm are kept in REFERENCE_SAMPLES under a key hashing all of these: a
+# sample is used only while every input is what produced it; any change (a rule of the
+# reference, a parameter, a version) misses the key and the reference runs again.
+# `python -m benchmarks.docking --write-samples` rewrites them; tests/test_docking.py checks
+# that a sample is what the reference computes now, seed by seed.
+REFERENCE_SAMPLES = Path(__file__).resolve().parent / "docking_reference"
+
+
+def sample_key(params: Params, seeds: Sequence[int]) -> str:
+    """What the reference's trajectories depend on, hashed: its source, the parameters' code and
+    values, the seeds, and the Python, Mesa and numpy versions."""
+    import mesa
+
+    digest = hashlib.sha256()
+    for module in (reference_module, params_module):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(repr(params).encode())
+    digest.update(repr([int(s) for s in seeds]).encode())
+    versions = (sys.version_info[:2], mesa.__version__, np.__version__)
+    digest.update(repr(versions).encode())
+    return digest.hexdigest()[:16]
+
+
+def sample_path(arm: str, params: Params, seeds: Sequence[int]) -> Path:
+    return REFERENCE_SAMPLES / f"{arm}-{sample_key(params, seeds)}.parquet"
+
+
+def reference_sample(arm: str, params: Params, seeds: Sequence[int]) -> pd.DataFrame:
+    """The reference's trajectories of an arm: the kept sample if its key matches, else run."""
+    path = sample_path(arm, params, seeds)
+    if path.exists():
+        return pd.read_parquet(path).set_index(["month", "seed"]).sort_index()
+    return trajectories(reference_trajectory, params, seeds)
+
+
+def write_sample(arm: str, params: Params, seeds: Sequence[int]) -> Path:
+    """Run the reference on an arm and keep its trajectories (replacing older samples)."""
+    from runs.storage import write_parquet_atomic
+
+    table = trajectories(reference_trajectory, params, seeds)
+    path = sample_path(arm, params, seeds)
+    for old in REFERENCE_SAMPLES.glob(f"{arm}-*.parquet"):
+        if old != path:
+            old.unlink()
+    REFERENCE_SAMPLES.mkdir(exist_ok=True)
+    write_parquet_atomic(table.reset_index(), path)
+    return path
+
+
 def compare(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     """Both tests per checkpoint month and outcome; `docks` is whether both p-values exceed the
     Bonferroni level of one docking."""
@@ -223,27 +281,28 @@ def _lapse_without_paper_only(model) -> None:
     model.teachers.adopted[drop] = False
 
 
-def _no_relaxation(model) -> None:  # a rule dropped: engagement never settles back to rest
-    return None
+def _no_relaxation(model):  # a rule dropped: engagement never settles back to rest
+    return np.float32(1), np.float32(0)
 
 
 def _demonstrating_before_inquiry(model) -> None:
     """The month's tutoring with two of its stages swapped: the demonstration day comes before
     the month's inquiry, so what is finished waits for the next one."""
     from sim.practice import school_adopted
-    from sim.rules import tutoring
+    from sim.rules import lessons, tutoring
     from sim.rules.catalogue import work_out_new_temas
 
     s = model.schools
     s.demonstrations[:] = 0
-    tutoring.conventional_lesson(model)
     work_out_new_temas(model)
     practising = np.flatnonzero(school_adopted(model))
+    demonstrating = np.zeros(s.count, dtype=bool)
+    demonstrating[practising[tutoring.demonstration_day(model, practising)]] = True
+    unchanged = np.float32(1), np.float32(0)
+    lessons._pass(model, *unchanged, *unchanged, demonstrating)  # demonstrations only
     if practising.size:
-        tutoring.demonstrate(model, practising[tutoring.demonstration_day(model, practising)])
         tutoring.inquire(model, practising)
-    tutoring.settle_engagement(model)
-    s.engagement[:] = tutoring.school_engagement(model)
+    lessons.hold_lessons(model, np.zeros(s.count, dtype=bool))
 
 
 _ORIGINAL: dict[str, Callable] = {}
@@ -275,6 +334,7 @@ def _engine(model_class) -> Iterator[None]:
 @contextmanager
 def planted_bug(name: str) -> Iterator[None]:
     """Temporarily plant a realistic bug in the fast engine (run it with ``workers=1``)."""
+    import sim.rules.lessons as lessons
     import sim.rules.motivation as motivation
     import sim.rules.tutoring as tutoring
 
@@ -282,7 +342,7 @@ def planted_bug(name: str) -> Iterator[None]:
         with _patched(motivation, "lapse", _lapse_without_paper_only):
             yield
     elif name == "relaxation dropped":  # a rule dropped: students' engagement never settles
-        with _patched(tutoring, "settle_engagement", _no_relaxation):
+        with _patched(lessons, "settling_terms", _no_relaxation):
             yield
     elif name == "demonstrations before inquiry":  # an order swapped within the month's tutoring
         with _patched(tutoring, "tutor_students", _demonstrating_before_inquiry):
@@ -354,19 +414,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("arms", nargs="*", help=f"arms to dock (default: all): {', '.join(ARMS)}")
     parser.add_argument("--seeds", type=int, default=None, help="default: the arm's own")
-    parser.add_argument("--root-seed", type=int, default=2004)
+    parser.add_argument("--root-seed", type=int, default=ROOT_SEED)
     parser.add_argument("--power", action="store_true", help="also run the planted bugs")
     parser.add_argument("--list", action="store_true", help="list the arms and stop")
+    parser.add_argument(
+        "--write-samples",
+        action="store_true",
+        help=f"run the reference on the arms and keep their samples in {REFERENCE_SAMPLES.name}/",
+    )
     args = parser.parse_args(argv)
     if args.list:
         for arm in ARMS.values():
             print(f"{arm.name}: {' '.join(arm.overrides)} years={arm.years} ({arm.seeds} seeds)")
         return
+    if args.write_samples:
+        for name in args.arms or ARMS:
+            arm = ARMS[name]
+            seeds = replicate_seeds(args.root_seed, arm.seeds)
+            print(f"wrote {write_sample(name, arm.params(), seeds)}", flush=True)
+        return
     for name in args.arms or ARMS:
         arm = ARMS[name]
         params = arm.params()
         seeds = replicate_seeds(args.root_seed, args.seeds or arm.seeds)
-        reference = trajectories(reference_trajectory, params, seeds)
+        if args.seeds is None and args.root_seed == ROOT_SEED:
+            reference = reference_sample(name, params, seeds)
+        else:
+            reference = trajectories(reference_trajectory, params, seeds)
         print(
             f"\n{arm.name}: {params.system.name} system, {' '.join(arm.overrides)}, "
             f"{params.years:g} years, months {checkpoints(params)}, {len(seeds)} seeds; "

@@ -3,11 +3,9 @@ fidelity, learning, motivation, bureaucratization and coach load (brief, last se
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
 
 from sim.kinds import Origin, SchoolState, Stance
 from sim.practice import adopters_per_school, genuine_schools, genuine_teachers
@@ -63,62 +61,6 @@ def bureaucratization(model: TutorialNetworkModel, states: np.ndarray) -> dict[s
     return parts
 
 
-@dataclass
-class StudentSums:
-    """Per school, sums over its students of what the table reports, taken in one compiled pass
-    over the student arrays (at national scale a pass per quantity would dominate the month)."""
-
-    n_students: np.ndarray
-    score: np.ndarray  # float64: sum of scores
-    good: np.ndarray  # students at ENLACE good or better
-    excellent: np.ndarray
-    engagement: np.ndarray  # float64
-    voluntary: np.ndarray  # students giving their own time
-    tutors: np.ndarray  # student tutors
-    mastered: np.ndarray  # temas mastered
-
-    @classmethod
-    def of(cls, model: TutorialNetworkModel) -> StudentSums:
-        st, s = model.students, model.schools
-        cut = model.enlace
-        sums = _student_sums(
-            s.student_start, s.n_students, st.score, st.engagement, st.tutors, st.mastered,
-            np.float32(cut.good), np.float32(cut.excellent),
-            np.float32(model.params.behaviour.students.voluntary_threshold),
-        )  # fmt: skip
-        return cls(s.n_students, *sums)
-
-    def mean(self, name: str, schools: np.ndarray | None = None) -> float:
-        """Mean per student over all schools, or over the schools selected (NaN if none)."""
-        total, n = getattr(self, name), self.n_students
-        if schools is not None:
-            total, n = total[schools], n[schools]
-        count = int(n.sum())
-        return float(total.sum() / count) if count else float("nan")
-
-
-@njit(cache=True)
-def _student_sums(start, n_students, score, engagement, tutors, mastered, good, excellent,
-                  voluntary):  # fmt: skip
-    n = start.size
-    score_sum, engaged_sum = np.zeros(n), np.zeros(n)
-    at_good, at_excellent = np.zeros(n, np.int64), np.zeros(n, np.int64)
-    giving, tutoring, bits = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
-    for s in range(n):
-        for i in range(start[s], start[s] + n_students[s]):
-            score_sum[s] += score[i]
-            at_good[s] += score[i] >= good
-            at_excellent[s] += score[i] >= excellent
-            engaged_sum[s] += engagement[i]
-            giving[s] += engagement[i] >= voluntary
-            tutoring[s] += tutors[i] >= 0
-            value = mastered[i]
-            while value:
-                value &= value - np.uint64(1)  # clears the lowest set bit
-                bits[s] += 1
-    return score_sum, at_good, at_excellent, engaged_sum, giving, tutoring, bits
-
-
 def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
     """One row of the per-step table."""
     t, s = model.teachers, model.schools
@@ -126,7 +68,7 @@ def step_metrics(model: TutorialNetworkModel) -> dict[str, float]:
     genuine = genuine_teachers(model)
     surface = t.adopted & ~genuine
     adopting_school = (states == SchoolState.GENUINE) | (states == SchoolState.SURFACE)
-    sums = StudentSums.of(model)
+    sums = model.student_sums  # taken in the month's pass over students (sim.rules.lessons)
     tutors = sums.tutors
     g = model.graduation
     row: dict[str, float] = {

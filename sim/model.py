@@ -29,6 +29,7 @@ from sim.rules import (
     tutoring,
 )
 from sim.rules.adoption import enrol
+from sim.rules.lessons import StudentSums
 from sim.system import build_system
 
 DEFAULT_HANDLES_MAX = 200_000
@@ -76,6 +77,7 @@ class TutorialNetworkModel(mesa.Model):
         self._seed_movement()
         self.exposure = network.genuine_share_of_contacts(self, genuine_teachers(self))
         self._make_handles(handles_max)
+        self.student_sums = StudentSums.of(self)  # then kept by the month's lessons
         self.datacollector: mesa.DataCollector | None = None
         self.collect()
 

@@ -18,24 +18,31 @@ resolve, and `python -m benchmarks.docking --power` still measures them: the lap
 adopters nobody requires (most of them lapse anyway, demotivated) and the cohort changing before
 the month's lessons (docs/scale.md).
 
-Cost: by default the hybrid arm and the mandate reversed in year 4, 30 seeds each, and the
-dropped rule; every other arm, the state system and the other two bugs under ``-m slow``. The
-reference's runs are cached per module.
+Cost: the reference's trajectories of every arm are kept in ``benchmarks/docking_reference/``
+under a hash of everything they depend on (the reference's code, the parameters' code and
+values, the seeds, the Python, Mesa and numpy versions); a sample whose key no longer matches is
+not used and the reference runs again. So the suite runs only the fast engine on every arm, and
+a test checks, seed by seed, that a kept sample is what the reference computes now. The arms
+beyond hybrid and ``mandate_reversed`` and two of the bugs are marked ``slow``.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from benchmarks.docking import (
     AFTER_REVERSAL,
     ARMS,
     LEVEL,
+    ROOT_SEED,
     checkpoints,
     compare,
     fast_trajectory,
     planted_bug,
+    reference_sample,
     reference_trajectory,
+    sample_path,
     smallest_p,
     trajectories,
 )
@@ -43,7 +50,6 @@ from benchmarks.reference import ReferenceModel, run_reference
 from runs.config import load_params
 from runs.driver import replicate_seeds
 
-ROOT_SEED = 2004
 _REFERENCE: dict[str, tuple] = {}
 
 
@@ -56,7 +62,7 @@ def reference():
             arm = ARMS[name]
             params = arm.params()
             seeds = replicate_seeds(ROOT_SEED, arm.seeds)
-            _REFERENCE[name] = params, seeds, trajectories(reference_trajectory, params, seeds)
+            _REFERENCE[name] = params, seeds, reference_sample(name, params, seeds)
         return _REFERENCE[name]
 
     yield get
@@ -123,6 +129,28 @@ def test_docking_detects_a_planted_bug(reference, bug, arm):
 def test_fast_engine_docks_with_reference_in_other_arms(reference, name):
     table = dock(reference, name)
     assert table["docks"].all(), table.to_string()
+
+
+def test_every_arm_has_a_reference_sample_of_the_current_code_and_parameters():
+    """A missing sample is not an error of the engine (the reference would run), but it makes
+    the suite slow: refresh with `python -m benchmarks.docking --write-samples`."""
+    stale = [
+        name
+        for name, arm in ARMS.items()
+        if not sample_path(name, arm.params(), replicate_seeds(ROOT_SEED, arm.seeds)).exists()
+    ]
+    assert not stale, f"run `python -m benchmarks.docking --write-samples {' '.join(stale)}`"
+
+
+@pytest.mark.parametrize(("name", "picked"), [("mandate_reversed", (0, 17)), ("hybrid", (5,))])
+def test_a_reference_sample_is_what_the_reference_computes(reference, name, picked):
+    """The kept sample, seed for seed, equals the reference run now (so the docking above
+    compares against the reference itself, not a stale copy)."""
+    params, seeds, sample = reference(name)
+    chosen = [seeds[i] for i in picked]
+    now = trajectories(reference_trajectory, params, chosen, workers=1)
+    kept = sample[sample.index.get_level_values("seed").isin(chosen)]
+    pd.testing.assert_frame_equal(now, kept, check_exact=True)
 
 
 def test_reference_is_reproducible_and_seed_dependent():

@@ -8,6 +8,7 @@ import pytest
 from helpers import make_model
 
 from sim.metrics import BUREAUCRATIZATION_PARTS
+from sim.rules.lessons import StudentSums
 
 SCENARIOS = ("voluntary", "mandated", "hybrid", "test_and_punish", "reversal")
 SHARES = (
@@ -64,6 +65,14 @@ def run(request):
                     ).all()
                     for h in range(st.temas.shape[0])
                     for h_on in [st.temas[h] >= 0]
+                ),
+                # The month's sums kept on the model are the students as they stand (a rule
+                # that changed students outside the month's pass without taking them again
+                # would leave them stale).
+                "sums_kept_are_current": all(
+                    np.array_equal(getattr(model.student_sums, f), getattr(fresh, f))
+                    for fresh in [StudentSums.of(model)]
+                    for f in fresh.__dataclass_fields__
                 ),
                 "origin_when_adopted": (t.origin[t.adopted] != 0).all(),
                 "ever_when_adopted": t.ever_adopted[t.adopted].all(),

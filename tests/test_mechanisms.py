@@ -24,6 +24,7 @@ from sim.rules import (
     tutoring,
 )
 from sim.rules.adoption import enrol
+from sim.rules.lessons import StudentSums
 
 
 def adopt_school(model, school: int, practice: float, origin: int = Origin.VOLUNTARY) -> np.ndarray:
@@ -532,6 +533,7 @@ def test_student_tutors_teach_their_teachers_the_practice_their_school_practises
             teachers = adopt_school(model, 0, practice=start)
             if tutors:
                 model.students.tutors[model.students.school == 0] = 1
+                model.student_sums = StudentSums.of(model)  # changed outside the month
             coaching.teach_practice(model)
             gained[start, tutors] = float(model.teachers.practice[teachers].mean()) - start
     assert gained[0.6, False] == pytest.approx(0.0, abs=1e-7)
@@ -610,6 +612,7 @@ def test_student_tutors_count_as_training_capacity():
         adopt_school(model, 0, practice=0.6)  # genuine: its student tutors pass on the practice
         if tutors:
             model.students.tutors[model.students.school == 0] = 1
+            model.student_sums = StudentSums.of(model)  # changed outside the month
         coaching.teach_practice(model)
         loads[tutors] = coaching.coach_load(model)
     assert loads[True] < loads[False]

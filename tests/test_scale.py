@@ -202,6 +202,7 @@ def test_compiled_tutoring_equals_the_same_loops_interpreted_bit_for_bit(monkeyp
     """The compiled loops compute what their Python text says: two runs with one seed, one
     through numba's compiled loops and one through the same functions run by the interpreter
     (numpy float32 scalars), agree on every array every month."""
+    import sim.rules.lessons as lessons_rules
     import sim.rules.tutoring as tutoring_rules
 
     params = params_for("scenario=hybrid", "years=0.25")
@@ -210,8 +211,14 @@ def test_compiled_tutoring_equals_the_same_loops_interpreted_bit_for_bit(monkeyp
     for _ in range(params.steps):
         compiled.step()
         with monkeypatch.context() as patch:
-            for name in ("_inquire_schools", "_tutors_offered", "_choose", "_demonstrate"):
-                patch.setattr(tutoring_rules, name, getattr(tutoring_rules, name).py_func)
+            for module, name in (
+                (tutoring_rules, "_inquire_schools"),
+                (tutoring_rules, "_tutors_offered"),
+                (tutoring_rules, "_choose"),
+                (lessons_rules, "_month_pass"),
+                (lessons_rules, "_demonstrate"),
+            ):
+                patch.setattr(module, name, getattr(module, name).py_func)
             interpreted.step()
         for population in POPULATIONS:
             a, b = getattr(compiled, population), getattr(interpreted, population)

@@ -16,6 +16,7 @@ import numpy as np
 from sim.kinds import Origin
 from sim.population import TASTES
 from sim.practice import school_adopted
+from sim.rules.lessons import StudentSums
 from sim.system import initial_scores
 
 if TYPE_CHECKING:
@@ -89,3 +90,4 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
     st.mastered[leaving] = 0
     st.tutors[leaving] = -1
     st.engagement[leaving] = p.students.engagement_rest
+    model.student_sums = StudentSums.of(model)  # the students changed outside the month's pass

@@ -20,32 +20,24 @@ from numba import njit
 
 from sim.practice import adopters_per_school, per_school, school_adopted
 from sim.rules.catalogue import work_out_new_temas
+from sim.rules.lessons import hold_lessons
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
 
 def tutor_students(model: TutorialNetworkModel) -> None:
-    s = model.schools
-    s.demonstrations[:] = 0
-    conventional_lesson(model)
+    """Genuine teachers add to the fund; the practising schools' tutorial networks hold a month of
+    choice and inquiry; then every classroom's month (``sim.rules.lessons``): the whole-class
+    lesson, engagement settling back, and the demonstration days."""
+    model.schools.demonstrations[:] = 0
     work_out_new_temas(model)
     practising = np.flatnonzero(school_adopted(model))
     if practising.size:
         inquire(model, practising)
-    settle_engagement(model)
-    if practising.size:
-        demonstrate(model, practising[demonstration_day(model, practising)])
-    s.engagement[:] = school_engagement(model)
-
-
-def conventional_lesson(model: TutorialNetworkModel) -> None:
-    """The month's whole-class lesson at one pace (the default culture): every student learns a
-    small share of what it has still to learn."""
-    rate = np.float32(model.params.behaviour.tutoring.conventional_rate)
-    score = model.students.score
-    score *= 1 - rate
-    score += rate
+    demonstrating = np.zeros(model.schools.count, dtype=bool)
+    demonstrating[practising[demonstration_day(model, practising)]] = True
+    hold_lessons(model, demonstrating)
 
 
 def tutorial_time_share(model: TutorialNetworkModel) -> np.ndarray:
@@ -60,9 +52,9 @@ def tutorial_time_share(model: TutorialNetworkModel) -> np.ndarray:
 
 
 def student_tutors_per_school(model: TutorialNetworkModel) -> np.ndarray:
-    """Students who have demonstrated a tema and so tutor it, per school."""
-    s = model.schools
-    return np.add.reduceat(model.students.tutors >= 0, s.student_start, dtype=np.int64)
+    """Students who have demonstrated a tema and so tutor it, per school (as the last month's
+    lessons, or the yearly cohort, left them)."""
+    return model.student_sums.tutors
 
 
 def whole_practice(model: TutorialNetworkModel) -> np.ndarray:
@@ -117,43 +109,11 @@ def inquire(model: TutorialNetworkModel, practising: np.ndarray) -> None:
     )  # fmt: skip
 
 
-def settle_engagement(model: TutorialNetworkModel) -> None:
-    """Every student's engagement relaxes toward its resting level (the default culture)."""
-    p = model.params.behaviour.students
-    e = model.students.engagement
-    e *= np.float32(1.0 - p.engagement_decay)
-    e += np.float32(p.engagement_decay * p.engagement_rest)
-
-
 def demonstration_day(model: TutorialNetworkModel, schools: np.ndarray) -> np.ndarray:
     """Which of these schools hold their demonstration day this month: every
     `catalogue.demonstration_every` months, on a calendar staggered across schools."""
     every = model.params.behaviour.catalogue.demonstration_every
     return (model.steps + schools) % every == 0
-
-
-def demonstrate(model: TutorialNetworkModel, schools: np.ndarray) -> None:
-    """Demonstration day: every finished tema is shown in public; the student masters it, the
-    score rises by what a tema is worth, presenting builds confidence, and it tutors the tema."""
-    b = model.params.behaviour
-    st, s = model.students, model.schools
-    _demonstrate(
-        schools, s.student_start, s.n_students, st.temas, st.progress, st.mastered, st.tutors,
-        st.score, st.engagement, np.float32(b.catalogue.tema_worth),
-        np.float32(b.students.demonstration_boost), s.demonstrations,
-    )  # fmt: skip
-
-
-def school_engagement(model: TutorialNetworkModel) -> np.ndarray:
-    """Per school: how far its students' engagement stands above the default culture's, in
-    [0, 1] (what rewards its teachers)."""
-    p = model.params.behaviour.students
-    s = model.schools
-    above = np.maximum(model.students.engagement - np.float32(p.engagement_rest), 0)
-    if p.engagement_rest >= 1.0:  # no room above rest: nothing to see
-        return np.zeros(s.count, dtype=np.float32)
-    total = np.add.reduceat(above, s.student_start, dtype=np.float64)
-    return (total / (s.n_students * (1.0 - p.engagement_rest))).astype(np.float32)
 
 
 # --------------------------------------------------------------------------- compiled loops
@@ -254,24 +214,3 @@ def _choose(i, temas, mastered, interest, offered):
         if not taken:
             best, best_score = k, score
     return best
-
-
-@njit(cache=True)
-def _demonstrate(
-    schools, start, n_students, temas, progress, mastered, tutors, score, engagement,
-    worth, boost, demonstrations,
-):  # fmt: skip
-    one = np.float32(1.0)
-    for s in schools:
-        for i in range(start[s], start[s] + n_students[s]):
-            for h in range(temas.shape[0]):
-                k = temas[h, i]
-                if k < 0 or progress[h, i] < one:
-                    continue
-                mastered[i] |= np.uint64(1) << np.uint64(k)
-                tutors[i] = k
-                score[i] += worth * (one - score[i])
-                engagement[i] += boost * (one - engagement[i])
-                temas[h, i] = -1
-                progress[h, i] = 0
-                demonstrations[s] += 1

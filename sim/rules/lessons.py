@@ -1,0 +1,158 @@
+"""The month in every classroom: the whole-class lesson of the default culture, engagement
+settling back toward its resting level, and, in schools that practise on their calendar, the
+demonstration day (000; brief). The sums over students that the month reports are taken in the
+same pass.
+
+At national scale there are tens of millions of students and the practice reaches a few
+thousand schools: a month can afford one pass over the students, not one per rule. So the
+lesson, the settling, the demonstrations and the sums are one compiled loop, school by school
+over each school's contiguous slice of students. The tutorial network's inquiry
+(``sim.rules.tutoring``) runs before it in the practising schools only; the lesson does not
+read what inquiry changes, nor inquiry the score, so the order between them is immaterial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numba import njit
+
+if TYPE_CHECKING:
+    from sim.model import TutorialNetworkModel
+
+
+@dataclass
+class StudentSums:
+    """Per school, sums over its students of what the month reports (as the students stand after
+    the month's lessons): kept on the model as ``model.student_sums`` and taken again whenever
+    the students change outside the month's pass (the yearly cohort)."""
+
+    n_students: np.ndarray
+    score: np.ndarray  # float64: sum of scores
+    good: np.ndarray  # students at ENLACE good or better
+    excellent: np.ndarray
+    engagement: np.ndarray  # float64
+    above_rest: np.ndarray  # float64: engagement above the resting level, summed
+    voluntary: np.ndarray  # students giving their own time
+    tutors: np.ndarray  # student tutors
+    mastered: np.ndarray  # temas mastered
+
+    @classmethod
+    def of(cls, model: TutorialNetworkModel) -> StudentSums:
+        """The sums as the students stand now, changing nothing."""
+        none = np.zeros(model.schools.count, dtype=bool)
+        return _pass(model, np.float32(1), np.float32(0), np.float32(1), np.float32(0), none)
+
+    def mean(self, name: str, schools: np.ndarray | None = None) -> float:
+        """Mean per student over all schools, or over the schools selected (NaN if none)."""
+        total, n = getattr(self, name), self.n_students
+        if schools is not None:
+            total, n = total[schools], n[schools]
+        count = int(n.sum())
+        return float(total.sum() / count) if count else float("nan")
+
+
+def hold_lessons(model: TutorialNetworkModel, demonstrating: np.ndarray) -> None:
+    """Every student sits through the month's lesson and its engagement settles; the schools in
+    `demonstrating` (bool per school) hold their demonstration day. Then each school's
+    engagement is what rewards its teachers, and the month's sums are kept on the model."""
+    lesson_keep, lesson_add = lesson_terms(model)
+    settle_keep, settle_add = settling_terms(model)
+    sums = _pass(model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating)
+    model.student_sums = sums
+    model.schools.engagement[:] = school_engagement(model, sums)
+
+
+def lesson_terms(model: TutorialNetworkModel) -> tuple[np.float32, np.float32]:
+    """The whole-class lesson at one pace (the default culture): every student learns
+    `conventional_rate` of what it has still to learn, score × (1 − rate) + rate."""
+    rate = np.float32(model.params.behaviour.tutoring.conventional_rate)
+    return np.float32(1 - rate), rate
+
+
+def settling_terms(model: TutorialNetworkModel) -> tuple[np.float32, np.float32]:
+    """Engagement relaxes toward its resting level (the default culture):
+    e × (1 − decay) + decay × rest."""
+    p = model.params.behaviour.students
+    return np.float32(1.0 - p.engagement_decay), np.float32(p.engagement_decay * p.engagement_rest)
+
+
+def school_engagement(model: TutorialNetworkModel, sums: StudentSums) -> np.ndarray:
+    """Per school: how far its students' engagement stands above the default culture's, in
+    [0, 1] (what rewards its teachers)."""
+    rest = model.params.behaviour.students.engagement_rest
+    if rest >= 1.0:  # no room above rest: nothing to see
+        return np.zeros(model.schools.count, dtype=np.float32)
+    return (sums.above_rest / (sums.n_students * (1.0 - rest))).astype(np.float32)
+
+
+def _pass(model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating) -> StudentSums:
+    b = model.params.behaviour
+    st, s = model.students, model.schools
+    cut = model.enlace
+    sums = _month_pass(
+        s.student_start, s.n_students, demonstrating,
+        st.score, st.engagement, st.temas, st.progress, st.mastered, st.tutors,
+        lesson_keep, lesson_add, settle_keep, settle_add,
+        np.float32(b.catalogue.tema_worth), np.float32(b.students.demonstration_boost),
+        s.demonstrations, np.float32(b.students.engagement_rest),
+        np.float32(cut.good), np.float32(cut.excellent),
+        np.float32(b.students.voluntary_threshold),
+    )  # fmt: skip
+    return StudentSums(s.n_students, *sums)
+
+
+# --------------------------------------------------------------------------- compiled loops
+@njit(cache=True)
+def _month_pass(
+    start, n_students, demonstrating,
+    score, engagement, temas, progress, mastered, tutors,
+    lesson_keep, lesson_add, settle_keep, settle_add, worth, boost, demonstrations,
+    rest, good, excellent, voluntary,
+):  # fmt: skip
+    n = start.size
+    score_sum, engaged_sum, above_sum = np.zeros(n), np.zeros(n), np.zeros(n)
+    at_good, at_excellent = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    giving, tutoring, bits = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
+    for s in range(n):
+        for i in range(start[s], start[s] + n_students[s]):
+            score[i] = score[i] * lesson_keep + lesson_add
+            engagement[i] = engagement[i] * settle_keep + settle_add
+            if demonstrating[s]:
+                demonstrations[s] += _demonstrate(i, temas, progress, mastered, tutors, score,
+                                                  engagement, worth, boost)  # fmt: skip
+            score_sum[s] += score[i]
+            at_good[s] += score[i] >= good
+            at_excellent[s] += score[i] >= excellent
+            engaged_sum[s] += engagement[i]
+            if engagement[i] > rest:
+                above_sum[s] += engagement[i] - rest
+            giving[s] += engagement[i] >= voluntary
+            tutoring[s] += tutors[i] >= 0
+            value = mastered[i]
+            while value:
+                value &= value - np.uint64(1)  # clears the lowest set bit
+                bits[s] += 1
+    return score_sum, at_good, at_excellent, engaged_sum, above_sum, giving, tutoring, bits
+
+
+@njit(cache=True)
+def _demonstrate(i, temas, progress, mastered, tutors, score, engagement, worth, boost):
+    """Student i shows every finished tema in public: it masters it, its score rises by what a
+    tema is worth, presenting builds confidence, and it tutors the tema. Returns how many."""
+    one = np.float32(1.0)
+    shown = 0
+    for h in range(temas.shape[0]):
+        k = temas[h, i]
+        if k < 0 or progress[h, i] < one:
+            continue
+        mastered[i] |= np.uint64(1) << np.uint64(k)
+        tutors[i] = k
+        score[i] += worth * (one - score[i])
+        engagement[i] += boost * (one - engagement[i])
+        temas[h, i] = -1
+        progress[h, i] = 0
+        shown += 1
+    return shown
