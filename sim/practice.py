@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -29,8 +30,18 @@ def training_quality(retention: float, depth: int) -> float:
 
 
 def per_school(model: TutorialNetworkModel, weights: np.ndarray) -> np.ndarray:
-    """Sum of a per-teacher quantity over each school's teachers."""
-    return np.bincount(model.teachers.school, weights=weights, minlength=model.schools.count)
+    """Sum of a per-teacher quantity over each school's teachers (float64, added in teacher
+    order, as `np.bincount` with weights does, without its float64 copy of the weights: the
+    rules ask for a dozen such sums a month)."""
+    return _per_school(model.teachers.school, weights, model.schools.count)
+
+
+@njit(cache=True)
+def _per_school(school, weights, n_schools):
+    out = np.zeros(n_schools)
+    for i in range(school.size):
+        out[school[i]] += weights[i]
+    return out
 
 
 def adopters_per_school(model: TutorialNetworkModel) -> np.ndarray:

@@ -91,17 +91,29 @@ def selection_key(model: TutorialNetworkModel, first: np.ndarray, n: np.ndarray)
     """For the senders' students, school after school: lower goes first. Student tutors first,
     at random, the highest scores, the least engaged."""
     st = model.students
-    students = np.repeat(first - np.cumsum(n) + n, n) + np.arange(n.sum())
     rule = model.exchanges.pars.selection
     # Keys in float64 whatever the rule, so the compiled selection is built once.
     if rule == "top_scorers":
-        return -st.score[students].astype(np.float64)
+        return -_slices(first, n, st.score)
     if rule == "least_engaged":
-        return st.engagement[students].astype(np.float64)
-    draw = model.rng.random(students.size)
+        return _slices(first, n, st.engagement)
+    draw = model.rng.random(int(n.sum()))
     if rule == "tutors":
-        return draw + (st.tutors[students] < 0)
+        return draw + (_slices(first, n, st.tutors) < 0)
     return draw
+
+
+@njit(cache=True)
+def _slices(first, n, values):
+    """values[first[j] : first[j] + n[j]] for each school j, one after another, as float64 (the
+    senders' students without an index array the size of all of them)."""
+    out = np.empty(n.sum(), dtype=np.float64)
+    at = 0
+    for j in range(first.size):
+        for i in range(first[j], first[j] + n[j]):
+            out[at] = values[i]
+            at += 1
+    return out
 
 
 @njit(cache=True)

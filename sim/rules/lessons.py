@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -105,7 +105,7 @@ def _pass(model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating
 
 
 # --------------------------------------------------------------------------- compiled loops
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _month_pass(
     start, n_students, demonstrating,
     score, engagement, temas, progress, mastered, tutors,
@@ -116,7 +116,7 @@ def _month_pass(
     score_sum, engaged_sum, above_sum = np.zeros(n), np.zeros(n), np.zeros(n)
     at_good, at_excellent = np.zeros(n, np.int64), np.zeros(n, np.int64)
     giving, tutoring, bits = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
-    for s in range(n):
+    for s in prange(n):  # schools touch only their own students: threads cannot interfere
         for i in range(start[s], start[s] + n_students[s]):
             score[i] = score[i] * lesson_keep + lesson_add
             engagement[i] = engagement[i] * settle_keep + settle_add

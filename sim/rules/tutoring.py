@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.practice import adopters_per_school, per_school, school_adopted
 from sim.rules.catalogue import work_out_new_temas
@@ -122,7 +122,7 @@ def demonstration_day(model: TutorialNetworkModel, schools: np.ndarray) -> np.nd
 # national scale there are tens of millions of students: one loop touches each once.
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _inquire_schools(
     schools, start, n_students, teacher_temas, offsets, pace,
     temas, progress, mastered, tutors, taste, engagement,
@@ -130,30 +130,41 @@ def _inquire_schools(
     voluntary_threshold, voluntary_factor, engagement_gain,
 ):  # fmt: skip
     held = temas.shape[0]
-    supply = np.zeros(fund, dtype=np.float32)
-    demand = np.zeros(fund, dtype=np.int32)
-    offered = np.zeros(fund, dtype=np.int64)
     one = np.float32(1.0)
-    for s in schools:
+    # Schools are independent (each touches only its own students), so they run in parallel
+    # threads with their own tema counts, and the result is the same whatever the thread count.
+    for j in prange(schools.size):
+        s = schools[j]
+        supply = np.zeros(fund, dtype=np.float32)
+        demand = np.zeros(fund, dtype=np.int32)
+        offered = np.zeros(fund, dtype=np.int64)
         lo, hi = start[s], start[s] + n_students[s]
         _tutors_offered(s, lo, hi, teacher_temas, offsets, tutors, per_teacher,
                         per_student_tutor, supply)  # fmt: skip
         n_offered = 0  # the offered temas in ascending order: choice looks at these only
+        offered_set = np.uint64(0)
         for k in range(fund):
             if supply[k] > 0:
                 offered[n_offered] = k
                 n_offered += 1
-        demand[:] = 0
+                offered_set |= np.uint64(1) << np.uint64(k)
         for i in range(lo, hi):
             for h in range(held):
                 k = temas[h, i]
                 if k >= 0 and progress[h, i] < one and supply[k] == 0:
                     temas[h, i] = -1  # no tutor offers it any more: the inquiry is abandoned
                     progress[h, i] = 0
+            # What it could take: offered, neither mastered nor held. In a school whose
+            # students have mastered what is offered this is empty, and choice is skipped.
+            open_temas = offered_set & ~mastered[i]
             for h in range(held):
-                if temas[h, i] < 0:
-                    temas[h, i] = _choose(i, temas, mastered[i], interest[taste[i]],
-                                          offered[:n_offered])  # fmt: skip
+                if temas[h, i] >= 0:
+                    open_temas &= ~(np.uint64(1) << np.uint64(temas[h, i]))
+            for h in range(held):
+                if temas[h, i] < 0 and open_temas:
+                    k = _choose(open_temas, interest[taste[i]], offered[:n_offered])
+                    temas[h, i] = k
+                    open_temas &= ~(np.uint64(1) << np.uint64(k))
             for h in range(held):
                 k = temas[h, i]
                 if k >= 0 and progress[h, i] < one:
@@ -198,19 +209,14 @@ def _tutors_offered(
 
 
 @njit(cache=True)
-def _choose(i, temas, mastered, interest, offered):
-    """The offered tema that interests the student most, not mastered and not already held
-    (the first on ties), or -1. `offered` lists the offered temas in ascending order."""
+def _choose(open_temas, interest, offered):
+    """Of the temas in the set `open_temas` (not empty), the one that interests the student most
+    (the first on ties). `offered` lists the offered temas in ascending order."""
     best, best_score = -1, 0
     for k in offered:
-        if (mastered >> np.uint64(k)) & np.uint64(1):
+        if not (open_temas >> np.uint64(k)) & np.uint64(1):
             continue
         score = np.int32(interest[k]) + 1  # widened: 255 + 1 must not wrap in uint8
-        if score <= best_score:
-            continue
-        taken = False
-        for h in range(temas.shape[0]):
-            taken = taken or temas[h, i] == k
-        if not taken:
+        if score > best_score:
             best, best_score = k, score
     return best
