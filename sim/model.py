@@ -59,8 +59,9 @@ class TutorialNetworkModel(mesa.Model):
         self._check_fits_system()
         # Lowest-performing first; ties broken by school index so the order is well defined.
         self.achievement_order = np.argsort(self.schools.achievement, kind="stable")
-        self.school_score = assessment.school_scores(self)
         self.enlace = assessment.setup(self)  # level cut-offs, from the scores at the start
+        self.student_sums = StudentSums.of(self)  # then kept by the month's lessons
+        self.school_score = assessment.school_scores(self)
 
         self.movement_active = params.scenario.movement.enabled
         # Each rule's own parameters and state (the rest lives on the population arrays).
@@ -77,7 +78,6 @@ class TutorialNetworkModel(mesa.Model):
         self._seed_movement()
         self.exposure = network.genuine_share_of_contacts(self, genuine_teachers(self))
         self._make_handles(handles_max)
-        self.student_sums = StudentSums.of(self)  # then kept by the month's lessons
         self.datacollector: mesa.DataCollector | None = None
         self.collect()
 

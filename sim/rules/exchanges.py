@@ -94,12 +94,13 @@ def selection_key(model: TutorialNetworkModel, first: np.ndarray, n: np.ndarray)
     rule = model.exchanges.pars.selection
     # Keys in float64 whatever the rule, so the compiled selection is built once.
     if rule == "top_scorers":
-        return -_slices(first, n, st.score)
+        key = _slices(first, n, st.score)
+        return np.negative(key, out=key)
     if rule == "least_engaged":
         return _slices(first, n, st.engagement)
     draw = model.rng.random(int(n.sum()))
     if rule == "tutors":
-        return draw + (_slices(first, n, st.tutors) < 0)
+        _put_tutors_first(draw, first, n, st.tutors)
     return draw
 
 
@@ -114,6 +115,18 @@ def _slices(first, n, values):
             out[at] = values[i]
             at += 1
     return out
+
+
+@njit(cache=True)
+def _put_tutors_first(draw, first, n, tutors):
+    """Adds 1 to the draw of every student who tutors nothing, in place: student tutors, whose
+    keys stay below 1, go first."""
+    at = 0
+    for j in range(first.size):
+        for i in range(first[j], first[j] + n[j]):
+            if tutors[i] < 0:
+                draw[at] += 1.0
+            at += 1
 
 
 @njit(cache=True)

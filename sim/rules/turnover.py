@@ -55,8 +55,11 @@ def continuing_chance(model: TutorialNetworkModel, students: np.ndarray) -> np.n
     """Each graduate's chance of enrolling in upper secondary: engaged students more often go on
     (000 l.55; assumption: linear in engagement above the default culture's)."""
     p = model.params.behaviour.students
-    e = model.students.engagement[students]
-    return np.clip(p.continue_base + p.continue_engagement * (e - p.engagement_rest), 0.0, 1.0)
+    chance = model.students.engagement[students]  # a copy, then worked on in place: at
+    chance -= np.float32(p.engagement_rest)  # national scale a cohort is millions of students
+    chance *= np.float32(p.continue_engagement)
+    chance += np.float32(p.continue_base)
+    return np.clip(chance, 0.0, 1.0, out=chance)
 
 
 def record_graduates(model: TutorialNetworkModel, leaving: np.ndarray) -> None:
@@ -80,11 +83,12 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
     p = model.params.behaviour
     st = model.students
     st.grade += 1
-    leaving = np.flatnonzero(st.grade >= p.turnover.cohort_years)
+    leaving = st.grade >= p.turnover.cohort_years  # a mask: an index would be 8 bytes a leaver
     record_graduates(model, leaving)
     st.grade[leaving] = 0
+    n_leaving = int(np.count_nonzero(leaving))
     st.score[leaving] = initial_scores(model.schools.achievement[st.school[leaving]], p, model.rng)
-    st.taste[leaving] = model.rng.integers(0, TASTES, size=leaving.size, dtype=np.uint16)
+    st.taste[leaving] = model.rng.integers(0, TASTES, size=n_leaving, dtype=np.uint16)
     st.temas[:, leaving] = -1
     st.progress[:, leaving] = 0
     st.mastered[leaving] = 0
