@@ -42,15 +42,18 @@ def test_global_random_state_does_not_leak_into_a_run():
     pd.testing.assert_frame_equal(a.steps, b.steps)
 
 
-def test_a_run_is_the_same_whatever_the_number_of_threads():
-    """The compiled per-school loops run schools in parallel threads; each school touches only
-    its own students, so one thread and two give the same run bit for bit. The state system,
-    long enough for the mandate and the movement to reach hundreds of schools."""
+def test_a_run_is_the_same_whatever_the_number_of_threads(monkeypatch):
+    """The compiled per-school loops run schools in parallel threads on large systems; each
+    school touches only its own students, so one thread and all of them give the same run bit
+    for bit. The state system, made to use threads at any size, long enough for the mandate and
+    the movement to reach hundreds of schools."""
     import numba
     import numpy as np
 
+    import sim.threads
     from sim.model import TutorialNetworkModel
 
+    assert numba.config.NUMBA_NUM_THREADS >= 2  # the machine has two cores to share out
     p = params_for(
         "system=state",
         "scenario=hybrid",
@@ -58,20 +61,28 @@ def test_a_run_is_the_same_whatever_the_number_of_threads():
         "scenario.mandate.pace=90",
         "years=3",
     )
-    before = numba.get_num_threads()
     runs = []
-    try:
-        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
-            numba.set_num_threads(threads)
-            model = TutorialNetworkModel(p, seed=5)
-            model.run()
-            runs.append(model)
-    finally:
-        numba.set_num_threads(before)
-    one, two = runs
+    for threshold in (np.iinfo(np.int64).max, 0):  # one thread, then all of them
+        monkeypatch.setattr(sim.threads, "PARALLEL_FROM_STUDENTS", threshold)
+        model = TutorialNetworkModel(p, seed=5)
+        model.run()
+        runs.append(model)
+    one, every = runs
     assert one.table[-1]["schools_adopted"] > 100  # many schools' loops ran side by side
-    assert list(one.table) == list(two.table)
+    assert pd.DataFrame(list(one.table)).equals(pd.DataFrame(list(every.table)))
     for population in ("students", "teachers", "schools"):
-        a, b = getattr(one, population), getattr(two, population)
+        a, b = getattr(one, population), getattr(every, population)
         for field in a.__dataclass_fields__:
             assert np.array_equal(getattr(a, field), getattr(b, field)), (population, field)
+
+
+def test_small_systems_run_in_one_thread_and_large_ones_in_all():
+    """A second thread would hold back a sweep's workers sharing the cores (sim/threads.py)."""
+    import numba
+
+    from sim.threads import PARALLEL_FROM_STUDENTS, threads_for
+
+    with threads_for(PARALLEL_FROM_STUDENTS - 1):
+        assert numba.get_num_threads() == 1
+    with threads_for(PARALLEL_FROM_STUDENTS):
+        assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange
 
+from sim.threads import threads_for
+
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
@@ -92,15 +94,16 @@ def _pass(model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating
     b = model.params.behaviour
     st, s = model.students, model.schools
     cut = model.enlace
-    sums = _month_pass(
-        s.student_start, s.n_students, demonstrating,
-        st.score, st.engagement, st.temas, st.progress, st.mastered, st.tutors,
-        lesson_keep, lesson_add, settle_keep, settle_add,
-        np.float32(b.catalogue.tema_worth), np.float32(b.students.demonstration_boost),
-        s.demonstrations, np.float32(b.students.engagement_rest),
-        np.float32(cut.good), np.float32(cut.excellent),
-        np.float32(b.students.voluntary_threshold),
-    )  # fmt: skip
+    with threads_for(st.score.size):
+        sums = _month_pass(
+            s.student_start, s.n_students, demonstrating,
+            st.score, st.engagement, st.temas, st.progress, st.mastered, st.tutors,
+            lesson_keep, lesson_add, settle_keep, settle_add,
+            np.float32(b.catalogue.tema_worth), np.float32(b.students.demonstration_boost),
+            s.demonstrations, np.float32(b.students.engagement_rest),
+            np.float32(cut.good), np.float32(cut.excellent),
+            np.float32(b.students.voluntary_threshold),
+        )  # fmt: skip
     return StudentSums(s.n_students, *sums)
 
 

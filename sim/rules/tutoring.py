@@ -21,6 +21,7 @@ from numba import njit, prange
 from sim.practice import adopters_per_school, per_school, school_adopted
 from sim.rules.catalogue import work_out_new_temas
 from sim.rules.lessons import hold_lessons
+from sim.threads import threads_for
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -99,14 +100,17 @@ def inquire(model: TutorialNetworkModel, practising: np.ndarray) -> None:
         np.float32
     )
     temas, offsets = adopters_by_school(model)
-    _inquire_schools(
-        practising, s.student_start, s.n_students, temas, offsets, pace,
-        st.temas, st.progress, st.mastered, st.tutors, st.taste, st.engagement,
-        model.fund.size, model.fund.effort, model.fund.interest, speed_by_interest(model),
-        np.float32(b.tutoring.tutees_per_teacher), np.float32(b.tutoring.tutees_per_student_tutor),
-        np.float32(b.students.voluntary_threshold), np.float32(1.0 + b.students.voluntary_time),
-        np.float32(b.students.engagement_gain),
-    )  # fmt: skip
+    t = b.tutoring
+    learners = int(s.n_students[practising].sum())
+    with threads_for(learners):
+        _inquire_schools(
+            practising, s.student_start, s.n_students, temas, offsets, pace,
+            st.temas, st.progress, st.mastered, st.tutors, st.taste, st.engagement,
+            model.fund.size, model.fund.effort, model.fund.interest, speed_by_interest(model),
+            np.float32(t.tutees_per_teacher), np.float32(t.tutees_per_student_tutor),
+            np.float32(b.students.voluntary_threshold), np.float32(1 + b.students.voluntary_time),
+            np.float32(b.students.engagement_gain),
+        )  # fmt: skip
 
 
 def demonstration_day(model: TutorialNetworkModel, schools: np.ndarray) -> np.ndarray:

@@ -1,0 +1,34 @@
+"""How many threads a compiled per-school loop may use.
+
+The compiled loops over schools (``sim.rules.lessons``, ``sim.rules.tutoring``) can run their
+schools in parallel threads, with the same result whatever the count. A second thread pays only
+when a loop's work far exceeds what starting and joining threads costs, and it costs much more
+than that when other processes share the cores (a sweep's or a calibration's workers): a thread
+that loses its core holds every other thread at the loop's end for a scheduler time slice. On the
+seminar system two such processes ran nine times slower with two threads each than with one, on
+the state system twice as slow. So loops over fewer than ``PARALLEL_FROM_STUDENTS`` students run
+in one thread, and larger ones (the historical and national systems) in all of numba's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numba
+
+# Students a loop must cover before it runs in several threads: a month of the state system's
+# 0.7 million students is a few milliseconds of work, the historical system's 7 million tens.
+PARALLEL_FROM_STUDENTS = 2_000_000
+
+
+@contextmanager
+def threads_for(students: int) -> Iterator[None]:
+    """Run the compiled loops inside with one thread, or with all, by the students they cover."""
+    before = numba.get_num_threads()
+    wanted = numba.config.NUMBA_NUM_THREADS if students >= PARALLEL_FROM_STUDENTS else 1
+    numba.set_num_threads(min(wanted, numba.config.NUMBA_NUM_THREADS))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
