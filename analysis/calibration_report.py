@@ -614,6 +614,16 @@ def write_report(run: dict[str, Any], val: dict[str, Any] | None, out: Path) -> 
     return path
 
 
+def _resumed(summary: dict[str, Any]) -> str:
+    """A resumed calibration's wall and CPU time are its last invocation's only: say so."""
+    resumed = int(summary.get("resumed_runs", 0))
+    if not resumed:
+        return ""
+    return (
+        f" in its last invocation, which took {resumed} of them from the journal of an earlier one"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = OneLineParser(prog="python -m analysis.calibration_report")
     parser.add_argument("--run", type=Path, default=ROOT / "outputs/calibration/historical")
@@ -641,13 +651,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _resumed(summary: dict[str, Any]) -> str:
-    """A resumed calibration's wall and CPU time are its last invocation's only: say so."""
-    resumed = int(summary.get("resumed_runs", 0))
-    if not resumed:
-        return ""
-    return (
-        f" in its last invocation, which took {resumed} of them from the journal of an earlier one"
-    )

@@ -437,10 +437,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         arm = ARMS[name]
         params = arm.params()
         seeds = replicate_seeds(args.root_seed, args.seeds or arm.seeds)
-        if args.seeds is None and args.root_seed == ROOT_SEED:
-            reference = reference_sample(name, params, seeds)
-        else:
-            reference = trajectories(reference_trajectory, params, seeds)
+        reference = reference_sample(name, params, seeds)  # runs it unless a sample matches
         print(
             f"\n{arm.name}: {params.system.name} system, {' '.join(arm.overrides)}, "
             f"{params.years:g} years, months {checkpoints(params)}, {len(seeds)} seeds; "

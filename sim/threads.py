@@ -27,7 +27,7 @@ def threads_for(students: int) -> Iterator[None]:
     """Run the compiled loops inside with one thread, or with all, by the students they cover."""
     before = numba.get_num_threads()
     wanted = numba.config.NUMBA_NUM_THREADS if students >= PARALLEL_FROM_STUDENTS else 1
-    numba.set_num_threads(min(wanted, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(wanted)
     try:
         yield
     finally:
