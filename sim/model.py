@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import partial
-from typing import Any, overload
+from typing import Any, ClassVar, overload
 
 import mesa
 import numpy as np
@@ -20,6 +20,7 @@ from sim.rules import (
     coaching,
     diffusion,
     exchanges,
+    lessons,
     mandate,
     motivation,
     opportunities,
@@ -37,6 +38,10 @@ DEFAULT_HANDLES_MAX = 200_000
 
 class TutorialNetworkModel(mesa.Model):
     """Students, teachers, supervisors and ministry nodes; one step is one month of school time."""
+
+    # Classrooms the practice has never reached are left alone between the times something
+    # reads them (``sim.rules.lessons``): only for a model whose table reports no students.
+    defers_unreached_classrooms: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -61,6 +66,7 @@ class TutorialNetworkModel(mesa.Model):
         self.achievement_order = np.argsort(self.schools.achievement, kind="stable")
         self.enlace = assessment.setup(self)  # level cut-offs, from the scores at the start
         self.student_sums = StudentSums.of(self)  # then kept by the month's lessons
+        self.classrooms = lessons.setup(self, self.defers_unreached_classrooms)
         self.school_score = assessment.school_scores(self)
 
         self.movement_active = params.scenario.movement.enabled

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -21,13 +22,27 @@ def genuine_share_of_contacts(model: TutorialNetworkModel, genuine: np.ndarray) 
         n = genuine.size
         others = (genuine.sum() - genuine) / max(n - 1, 1)
         return others.astype(np.float32)
-    n_schools = model.schools.count
-    g = genuine.astype(np.float32)
-    at_school = np.bincount(t.school, weights=g, minlength=n_schools)[t.school] - g
-    colleagues = model.schools.n_teachers[t.school] - 1
-    tied = model.ties @ g
-    degree = model.tie_degree
-    contacts = colleagues + degree
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(contacts > 0, (at_school + tied) / contacts, 0.0)
-    return share.astype(np.float32)
+    ties = model.ties
+    return _genuine_share(
+        t.school, genuine, np.flatnonzero(genuine), ties.indptr, ties.indices,
+        model.schools.n_teachers, model.schools.count, model.tie_degree,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _genuine_share(school, genuine, genuine_idx, indptr, indices, n_teachers, n_schools, degree):
+    """The share, from the genuine teachers' ties only: the movement's few hundred teachers, not
+    the country's million, are what a month has to walk (ties are symmetric, each worth one)."""
+    at_school = np.zeros(n_schools, np.int64)
+    tied = np.zeros(school.size, np.float32)
+    for i in genuine_idx:
+        at_school[school[i]] += 1
+        for k in range(indptr[i], indptr[i + 1]):
+            tied[indices[k]] += np.float32(1.0)
+    share = np.zeros(school.size, np.float32)
+    for t in range(school.size):
+        contacts = np.float64(n_teachers[school[t]] - 1) + np.float64(degree[t])
+        if contacts > 0:
+            others = np.float64(at_school[school[t]] - genuine[t])
+            share[t] = (others + np.float64(tied[t])) / contacts
+    return share

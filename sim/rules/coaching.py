@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.kinds import Origin, Stance
 from sim.practice import genuineness
@@ -60,8 +61,7 @@ def teach_practice(model: TutorialNetworkModel) -> None:
     # the more its teachers learn the practice from them; what they pass on is the practice they
     # were tutored in, worth what their school practises for real (its genuineness, 004 l.37).
     worth = student_tutor_share(model) * genuineness(model)
-    from_students = adopted * p.student_rate * worth[t.school]
-    gain += from_students
+    from_students = adopted * p.student_rate * worth[t.school]  # added to the gain below
     # Coach load: adopters to accompany per coaching visit available this month, counting what
     # student tutors teach as the coach visits it equals: the movement's training capacity grows
     # with its student tutors.
@@ -69,12 +69,32 @@ def teach_practice(model: TutorialNetworkModel) -> None:
     if p.coach_rate > 0:
         capacity += float(from_students.sum()) / p.coach_rate
     model.coaching.load = demand / capacity if capacity else (np.inf if demand else 0.0)
-    tutorial_time = tutorial_time_share(model)[t.school]
-    gain += adopted * p.peer_rate * model.exposure
-    gain += adopted * p.self_rate * t.motivation * tutorial_time
-    loss = p.decay * t.practice * np.where(adopted, 1.0 - t.motivation, 1.0)
-    t.practice += gain * (1.0 - t.practice) - loss
-    np.clip(t.practice, 0.0, 1.0, out=t.practice)
+    _practise(
+        t.school, adopted, t.practice, t.motivation, model.exposure, from_students,
+        tutorial_time_share(model), gain, p.peer_rate, p.self_rate, np.float32(p.decay),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _practise(school, adopted, practice, motivation, exposure, from_students, tutorial_time,
+              gain, peer_rate, self_rate, decay):  # fmt: skip
+    """Every teacher's practice moves, one teacher at a time, in the precision of the state:
+    an adopter gains what coaches and its student tutors gave (`gain`, `from_students`), what
+    its contacts in genuine practice pass on and what practising with its own students teaches
+    (as far as motivation and the school's tutorial time go); the gain closes part of what is
+    left to learn. The practice decays, the less so the more motivated an adopter is; a teacher
+    outside the practice forgets it at the full rate."""
+    one = np.float32(1.0)
+    for i in range(practice.size):
+        joined = np.float64(adopted[i])
+        g = np.float32(np.float64(gain[i]) + from_students[i])
+        g = np.float32(np.float64(g) + peer_rate * joined * np.float64(exposure[i]))
+        taught = self_rate * joined * np.float64(motivation[i]) * tutorial_time[school[i]]
+        g = np.float32(np.float64(g) + taught)
+        keeps = one - motivation[i] if adopted[i] else one
+        loss = decay * practice[i] * keeps
+        moved = practice[i] + (g * (one - practice[i]) - loss)
+        practice[i] = min(max(moved, np.float32(0.0)), one)
 
 
 def student_tutor_share(model: TutorialNetworkModel) -> np.ndarray:

@@ -22,6 +22,7 @@ from sim.population import bit
 from sim.practice import genuineness, school_adopted
 from sim.rules.adoption import enrol
 from sim.rules.diffusion import mobilizing_structures, supervisor_openness
+from sim.rules.lessons import catch_up
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -50,6 +51,7 @@ def hold_exchanges(model: TutorialNetworkModel) -> None:
     senders, hosts = pair_schools(model)
     if senders.size == 0:
         return
+    catch_up(model)  # the goers are chosen by what they have learned
     goers = choose_goers(model, senders)
     ex.goers = goers.size
     e = model.students.engagement

@@ -9,6 +9,13 @@ lesson, the settling, the demonstrations and the sums are one compiled loop, sch
 over each school's contiguous slice of students. The tutorial network's inquiry
 (``sim.rules.tutoring``) runs before it in the practising schools only; the lesson does not
 read what inquiry changes, nor inquiry the score, so the order between them is immaterial.
+
+A classroom the practice has never reached only sits through the lesson and settles, the same
+arithmetic every month. A run that does not report students month by month (a calibration run,
+observed through schools in the practice) may therefore leave those classrooms alone and catch
+them up when something reads them: when the practice reaches the school, and at the end of the
+school year (the test and the cohort read every student). Caught up, a student has gone through
+exactly the operations it would have, in the same order, so the run is the same bit for bit.
 """
 
 from __future__ import annotations
@@ -19,10 +26,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit, prange
 
+from sim.practice import school_adopted
 from sim.threads import threads_for
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
+
+DEFERRED = -1  # in a pass's lessons per school: a classroom left alone this month
+_SUMMED = (
+    "score", "good", "excellent", "engagement", "above_rest", "voluntary", "tutors", "mastered"
+)  # fmt: skip
 
 
 @dataclass
@@ -45,7 +58,15 @@ class StudentSums:
     def of(cls, model: TutorialNetworkModel) -> StudentSums:
         """The sums as the students stand now, changing nothing."""
         none = np.zeros(model.schools.count, dtype=bool)
-        return _pass(model, np.float32(1), np.float32(0), np.float32(1), np.float32(0), none)
+        lessons = np.zeros(model.schools.count, dtype=np.int32)
+        return _pass(
+            model, np.float32(1), np.float32(0), np.float32(1), np.float32(0), none, lessons
+        )
+
+    def keep_where(self, schools: np.ndarray, earlier: StudentSums) -> None:
+        """Take the `earlier` sums for the schools selected (bool per school)."""
+        for name in _SUMMED:
+            getattr(self, name)[schools] = getattr(earlier, name)[schools]
 
     def mean(self, name: str, schools: np.ndarray | None = None) -> float:
         """Mean per student over all schools, or over the schools selected (NaN if none)."""
@@ -56,13 +77,57 @@ class StudentSums:
         return float(total.sum() / count) if count else float("nan")
 
 
+@dataclass
+class Classrooms:
+    """Which classrooms the practice has reached, and, when the unreached are left alone
+    (`deferred`), how many months of lessons each of them is owed."""
+
+    deferred: bool
+    reached: np.ndarray  # bool per school: the practice has been there (or nothing is deferred)
+    owed: np.ndarray  # int32 per school: months of lessons not yet sat through
+
+
+def setup(model: TutorialNetworkModel, deferred: bool) -> Classrooms:
+    n = model.schools.count
+    return Classrooms(deferred, np.full(n, not deferred), np.zeros(n, dtype=np.int32))
+
+
+def catch_up(model: TutorialNetworkModel) -> None:
+    """Schools the practice has just reached sit through the lessons they are owed before
+    anything else reads their students (exchanges choose goers by score or engagement; inquiry
+    reads engagement)."""
+    rooms = model.classrooms
+    if not rooms.deferred:
+        return
+    new = np.flatnonzero(school_adopted(model) & ~rooms.reached)
+    if new.size == 0:
+        return
+    st, s = model.students, model.schools
+    _catch_up(new, s.student_start, s.n_students, rooms.owed, st.score, st.engagement,
+              *lesson_terms(model), *settling_terms(model))  # fmt: skip
+    rooms.owed[new] = 0
+    rooms.reached[new] = True
+
+
 def hold_lessons(model: TutorialNetworkModel, demonstrating: np.ndarray) -> None:
     """Every student sits through the month's lesson and its engagement settles; the schools in
     `demonstrating` (bool per school) hold their demonstration day. Then each school's
-    engagement is what rewards its teachers, and the month's sums are kept on the model."""
+    engagement is what rewards its teachers, and the month's sums are kept on the model.
+    Deferred classrooms are left alone, except at the end of the school year, when every one
+    sits through all it is owed."""
+    rooms = model.classrooms
+    catch_up(model)
+    if rooms.deferred and not model.is_end_of_school_year():
+        lessons = np.where(rooms.reached, 1, DEFERRED).astype(np.int32)
+        rooms.owed[~rooms.reached] += 1
+    else:
+        lessons = rooms.owed + 1
+        rooms.owed[:] = 0
     lesson_keep, lesson_add = lesson_terms(model)
     settle_keep, settle_add = settling_terms(model)
-    sums = _pass(model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating)
+    sums = _pass(model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating, lessons)
+    if rooms.deferred:
+        sums.keep_where(lessons == DEFERRED, model.student_sums)  # untouched: as last taken
     model.student_sums = sums
     model.schools.engagement[:] = school_engagement(model, sums)
 
@@ -90,13 +155,15 @@ def school_engagement(model: TutorialNetworkModel, sums: StudentSums) -> np.ndar
     return (sums.above_rest / (sums.n_students * (1.0 - rest))).astype(np.float32)
 
 
-def _pass(model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating) -> StudentSums:
+def _pass(
+    model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating, lessons
+) -> StudentSums:
     b = model.params.behaviour
     st, s = model.students, model.schools
     cut = model.enlace
     with threads_for(st.score.size):
         sums = _month_pass(
-            s.student_start, s.n_students, demonstrating,
+            s.student_start, s.n_students, demonstrating, lessons,
             st.score, st.engagement, st.temas, st.progress, st.mastered, st.tutors,
             lesson_keep, lesson_add, settle_keep, settle_add,
             np.float32(b.catalogue.tema_worth), np.float32(b.students.demonstration_boost),
@@ -110,19 +177,24 @@ def _pass(model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating
 # --------------------------------------------------------------------------- compiled loops
 @njit(cache=True, parallel=True)
 def _month_pass(
-    start, n_students, demonstrating,
+    start, n_students, demonstrating, lessons,
     score, engagement, temas, progress, mastered, tutors,
     lesson_keep, lesson_add, settle_keep, settle_add, worth, boost, demonstrations,
     rest, good, excellent, voluntary,
 ):  # fmt: skip
+    """Each school's students sit through `lessons[s]` months of lessons (1 a month, more at the
+    year's catch-up, 0 to only take the sums), hold the demonstration day if due, and are
+    summed; a deferred classroom (`DEFERRED`) is skipped."""
     n = start.size
     score_sum, engaged_sum, above_sum = np.zeros(n), np.zeros(n), np.zeros(n)
     at_good, at_excellent = np.zeros(n, np.int64), np.zeros(n, np.int64)
     giving, tutoring, bits = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
     for s in prange(n):  # schools touch only their own students: threads cannot interfere
+        if lessons[s] < 0:  # deferred: nothing to do, nothing summed
+            continue
         for i in range(start[s], start[s] + n_students[s]):
-            score[i] = score[i] * lesson_keep + lesson_add
-            engagement[i] = engagement[i] * settle_keep + settle_add
+            for _ in range(lessons[s]):
+                _lesson(i, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add)
             if demonstrating[s]:
                 demonstrations[s] += _demonstrate(i, temas, progress, mastered, tutors, score,
                                                   engagement, worth, boost)  # fmt: skip
@@ -139,6 +211,22 @@ def _month_pass(
                 value &= value - np.uint64(1)  # clears the lowest set bit
                 bits[s] += 1
     return score_sum, at_good, at_excellent, engaged_sum, above_sum, giving, tutoring, bits
+
+
+@njit(cache=True)
+def _lesson(i, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add):
+    """Student i's month in the default culture: the lesson, then engagement settles."""
+    score[i] = score[i] * lesson_keep + lesson_add
+    engagement[i] = engagement[i] * settle_keep + settle_add
+
+
+@njit(cache=True)
+def _catch_up(schools, start, n_students, owed, score, engagement,
+              lesson_keep, lesson_add, settle_keep, settle_add):  # fmt: skip
+    for s in schools:
+        for i in range(start[s], start[s] + n_students[s]):
+            for _ in range(owed[s]):
+                _lesson(i, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add)
 
 
 @njit(cache=True)

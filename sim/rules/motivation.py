@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.kinds import Origin, Stance
 from sim.practice import adopters_per_school, genuine_teachers
@@ -22,51 +23,90 @@ if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
 
-def control(model: TutorialNetworkModel) -> np.ndarray:
-    """Tight bureaucratic control felt by each teacher, in [0, 1]."""
-    t = model.teachers
-    sup = model.supervisors
-    zone = model.schools.zone[t.school]
-    enforcing = (sup.stance[zone] == Stance.ENFORCE) * (1.0 - sup.leeway[zone])
-    mandated = model.params.scenario.mandate.control * required_teachers(model)
-    return np.maximum(enforcing, mandated) * ~model.schools.sheltered[t.school]
-
-
-def opposition(model: TutorialNetworkModel) -> np.ndarray:
-    """Share of a teacher's colleagues at school who have not adopted."""
-    t = model.teachers
-    adopters = adopters_per_school(model)[t.school] - t.adopted
-    colleagues = model.schools.n_teachers[t.school] - 1
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(colleagues > 0, 1.0 - adopters / colleagues, 0.0)
+TERMS = (
+    "engaged students", "paperwork", "control", "opposition of colleagues", "test pressure",
+    "recovery",
+)  # fmt: skip
 
 
 def terms(model: TutorialNetworkModel) -> dict[str, np.ndarray]:
     """Per teacher, each push on motivation this month, by name (the explainer shows them)."""
-    p = model.params.behaviour.motivation
-    t = model.teachers
-    adopted = t.adopted
-    pressure = model.params.scenario.testing.pressure * model.schools.punished[t.school]
-    excess_paperwork = t.admin_load - model.params.behaviour.base_admin_load
+    pushes = np.empty((len(TERMS), model.teachers.school.size))
+    _motivation_pass(*_inputs(model), pushes)
+    # Paperwork and recovery are worked out in float32 (single-precision state): shown as such.
     return {
-        "engaged students": p.reward * adopted * model.schools.engagement[t.school],
-        "paperwork": -(p.paperwork * excess_paperwork),
-        "control": -(p.control * adopted * control(model)),
-        "opposition of colleagues": -(p.opposition * adopted * opposition(model)),
-        "test pressure": -(p.test_pressure * pressure),
-        "recovery": p.recovery * (t.motivation0 - t.motivation),
+        name: row.astype(np.float32) if name in ("paperwork", "recovery") else row
+        for name, row in zip(TERMS, pushes, strict=True)
     }
 
 
 def update_motivation(model: TutorialNetworkModel) -> None:
     """Motivation moves by the sum of its terms, within [0, 1]."""
-    t = model.teachers
-    pushes = iter(terms(model).values())
-    delta = next(pushes)
-    for push in pushes:  # in the order written: x + (-y) is exactly x - y
-        delta = delta + push
-    t.motivation += delta.astype(np.float32)
-    np.clip(t.motivation, 0.0, 1.0, out=t.motivation)
+    _motivation_pass(*_inputs(model), np.empty((len(TERMS), 0)))
+
+
+def _inputs(model: TutorialNetworkModel) -> tuple:
+    """What the pushes read, per teacher, per school and per zone, and the rule's weights."""
+    p = model.params.behaviour.motivation
+    scenario = model.params.scenario
+    t, s, sup = model.teachers, model.schools, model.supervisors
+    enforcing = sup.stance == Stance.ENFORCE
+    weights = (
+        p.reward, np.float32(p.paperwork), np.float32(model.params.behaviour.base_admin_load),
+        p.control, scenario.mandate.control, p.opposition, p.test_pressure,
+        scenario.testing.pressure, np.float32(p.recovery),
+    )  # fmt: skip
+    return (
+        t.school, t.adopted, t.admin_load, t.motivation, t.motivation0, required_teachers(model),
+        s.engagement, s.punished, s.sheltered, s.n_teachers, s.zone, adopters_per_school(model),
+        enforcing, sup.leeway, *weights,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _motivation_pass(
+    school, adopted, admin_load, motivation, motivation0, required,
+    engagement, punished, sheltered, n_teachers, zone, adopters, enforcing, leeway,
+    reward, paperwork, base_admin_load, control_weight, mandate_control, opposition_weight,
+    pressure_weight, pressure, recovery, pushes,
+):  # fmt: skip
+    """Each teacher's six pushes, each in the precision its state has (float32 state stays
+    float32; weights and shares are float64), in the order TERMS names them:
+    - engaged students: an adopter is rewarded by its students' engagement above the default's;
+    - paperwork beyond the ordinary load wears everyone down;
+    - control: an adopter under an enforcing supervisor (less its leeway) or a mandate's
+      control, unless its school is sheltered;
+    - opposition: an adopter's colleagues at school who have not joined;
+    - test pressure in a punished school;
+    - recovery toward the teacher's own level.
+    With room for them in `pushes` (6 × teachers) they are written there; otherwise motivation
+    moves by their sum, within [0, 1] (one loop for both, so the explainer shows what moves)."""
+    show = pushes.shape[1] > 0
+    for i in range(school.size):
+        sc = school[i]
+        joined = np.float64(adopted[i])
+        engaged = reward * joined * np.float64(engagement[sc])
+        paper = -(paperwork * (admin_load[i] - base_admin_load))
+        z = zone[sc]
+        enforced = np.float32(enforcing[z]) * (np.float32(1.0) - leeway[z])
+        felt = max(np.float64(enforced), mandate_control * np.float64(required[i]))
+        controlled = -(control_weight * joined * (felt * np.float64(not sheltered[sc])))
+        colleagues = n_teachers[sc] - 1
+        opposed = 0.0
+        if colleagues > 0:
+            opposed = 1.0 - (adopters[sc] - joined) / colleagues
+        opposed = -(opposition_weight * joined * opposed)
+        tested = -(pressure_weight * (pressure * np.float64(punished[sc])))
+        recovered = recovery * (motivation0[i] - motivation[i])
+        if show:
+            pushes[0, i], pushes[1, i], pushes[2, i] = engaged, paper, controlled
+            pushes[3, i], pushes[4, i], pushes[5, i] = opposed, tested, recovered
+            continue
+        # Added in the order written, as the explainer's terms add up.
+        delta = engaged + np.float64(paper) + controlled + opposed + tested
+        delta += np.float64(recovered)
+        moved = motivation[i] + np.float32(delta)
+        motivation[i] = min(max(moved, np.float32(0.0)), np.float32(1.0))
 
 
 def lapse_risk(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

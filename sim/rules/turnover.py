@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sim.kinds import Origin
 from sim.population import TASTES
 from sim.practice import school_adopted
 from sim.rules.lessons import StudentSums
-from sim.system import initial_scores
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -82,16 +82,49 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
         return
     p = model.params.behaviour
     st = model.students
-    st.grade += 1
-    leaving = st.grade >= p.turnover.cohort_years  # a mask: an index would be 8 bytes a leaver
+    last = p.turnover.cohort_years - 1
+    leaving = st.grade >= last  # a mask: an index would be 8 bytes a leaver
     record_graduates(model, leaving)
-    st.grade[leaving] = 0
     n_leaving = int(np.count_nonzero(leaving))
-    st.score[leaving] = initial_scores(model.schools.achievement[st.school[leaving]], p, model.rng)
-    st.taste[leaving] = model.rng.integers(0, TASTES, size=n_leaving, dtype=np.uint16)
-    st.temas[:, leaving] = -1
-    st.progress[:, leaving] = 0
-    st.mastered[leaving] = 0
-    st.tutors[leaving] = -1
-    st.engagement[leaving] = p.students.engagement_rest
+    del leaving
+    # The newcomers' draws, in student order, as `initial_scores` takes them.
+    normal = model.rng.standard_normal(n_leaving, dtype=np.float32)
+    taste = model.rng.integers(0, TASTES, size=n_leaving, dtype=np.uint16)
+    _renew(
+        np.int8(last), st.school, model.schools.achievement,
+        np.float32(p.assessment.initial_spread), normal, taste,
+        np.float32(p.students.engagement_rest),
+        st.grade, st.score, st.taste, st.temas, st.progress, st.mastered, st.tutors, st.engagement,
+    )  # fmt: skip
     model.student_sums = StudentSums.of(model)  # the students changed outside the month's pass
+
+
+@njit(cache=True)
+def _renew(
+    last, school, achievement, spread, normal, new_taste, rest,
+    grade, score, taste, temas, progress, mastered, tutors, engagement,
+):  # fmt: skip
+    """One pass over the students: everyone moves up a grade; a student in the last grade
+    leaves and a newcomer takes its place, knowing no tema, at the resting engagement, with a
+    score drawn around its school's achievement (`sim.system.initial_scores`, same arithmetic)."""
+    k = 0
+    for i in range(grade.size):
+        if grade[i] < last:
+            grade[i] += 1
+            continue
+        grade[i] = 0
+        s = normal[k] * spread + achievement[school[i]]
+        score[i] = min(max(s, np.float32(0.0)), np.float32(1.0))
+        taste[i] = new_taste[k]
+        # Written only where not already clear: the state of students the practice never
+        # reached stays untouched memory (zero pages the system need not provide).
+        for h in range(temas.shape[0]):
+            if temas[h, i] != -1:
+                temas[h, i] = -1
+            if progress[h, i] != 0:
+                progress[h, i] = 0
+        if mastered[i] != 0:
+            mastered[i] = 0
+        tutors[i] = -1
+        engagement[i] = rest
+        k += 1

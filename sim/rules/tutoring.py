@@ -20,7 +20,7 @@ from numba import njit, prange
 
 from sim.practice import adopters_per_school, per_school, school_adopted
 from sim.rules.catalogue import work_out_new_temas
-from sim.rules.lessons import hold_lessons
+from sim.rules.lessons import catch_up, hold_lessons
 from sim.threads import threads_for
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ def tutor_students(model: TutorialNetworkModel) -> None:
     lesson, engagement settling back, and the demonstration days."""
     model.schools.demonstrations[:] = 0
     work_out_new_temas(model)
+    catch_up(model)  # inquiry reads engagement: newly reached classrooms first sit their lessons
     practising = np.flatnonzero(school_adopted(model))
     if practising.size:
         inquire(model, practising)
