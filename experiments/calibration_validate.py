@@ -44,6 +44,7 @@ from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
 from sim.params import ConfigError, Params
 from sim.rules.assessment import student_scores
+from sim.threads import share_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 YEARS = 9.0  # 2004 to the start of 2013: the 2012 test and the year's count are in
@@ -168,7 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         tasks += [(varied, seed, f"pace {pace:g}", r) for r, seed in enumerate(seeds)]
     if args.workers > 1:
         with ProcessPoolExecutor(
-            args.workers, mp_context=multiprocessing.get_context("spawn")
+            args.workers, mp_context=multiprocessing.get_context("spawn"), initializer=share_cores
         ) as pool:
             results = list(pool.map(run_validation, tasks, chunksize=1))
     else:

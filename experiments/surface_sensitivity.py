@@ -37,6 +37,7 @@ from sim.kinds import SchoolState
 from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
 from sim.params import ConfigError
+from sim.threads import share_cores
 
 ROOT = Path(__file__).resolve().parent.parent
 YEARS = 9.0  # 2004 to the start of 2013
@@ -128,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     if args.workers > 1:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(args.workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(args.workers, mp_context=context, initializer=share_cores) as pool:
             rows = list(pool.map(run_point, tasks))
     else:
         rows = [run_point(t) for t in tasks]

@@ -20,6 +20,15 @@ import numba
 # Students a loop must cover before it runs in several threads: a month of the state system's
 # 0.7 million students is a few milliseconds of work, the historical system's 7 million tens.
 PARALLEL_FROM_STUDENTS = 2_000_000
+# At most this many threads in this process (None: numba's count). A worker process that shares
+# the cores with other workers keeps to one (`share_cores`), whatever the system's size.
+_ceiling: int | None = None
+
+
+def share_cores() -> None:
+    """Called in a worker process beside others (a pool's initializer): one thread per loop."""
+    global _ceiling
+    _ceiling = 1
 
 
 @contextmanager
@@ -27,6 +36,7 @@ def threads_for(students: int) -> Iterator[None]:
     """Run the compiled loops inside with one thread, or with all, by the students they cover."""
     before = numba.get_num_threads()
     wanted = numba.config.NUMBA_NUM_THREADS if students >= PARALLEL_FROM_STUDENTS else 1
+    wanted = min(wanted, _ceiling or wanted)
     numba.set_num_threads(wanted)
     try:
         yield
