@@ -30,7 +30,6 @@ from sim.rules import (
     tutoring,
 )
 from sim.rules.adoption import enrol
-from sim.rules.lessons import StudentSums
 from sim.system import build_system
 
 DEFAULT_HANDLES_MAX = 200_000
@@ -65,8 +64,8 @@ class TutorialNetworkModel(mesa.Model):
         # Lowest-performing first; ties broken by school index so the order is well defined.
         self.achievement_order = np.argsort(self.schools.achievement, kind="stable")
         self.enlace = assessment.setup(self)  # level cut-offs, from the scores at the start
-        self.student_sums = StudentSums.of(self)  # then kept by the month's lessons
         self.classrooms = lessons.setup(self, self.defers_unreached_classrooms)
+        self.student_sums = lessons.first_sums(self)  # then kept by the month's lessons
         self.school_score = assessment.school_scores(self)
 
         self.movement_active = params.scenario.movement.enabled

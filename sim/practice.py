@@ -29,11 +29,19 @@ def training_quality(retention: float, depth: int) -> float:
     return retention**depth
 
 
-def per_school(model: TutorialNetworkModel, weights: np.ndarray) -> np.ndarray:
+def per_school(
+    model: TutorialNetworkModel, weights: np.ndarray, teachers: np.ndarray | None = None
+) -> np.ndarray:
     """Sum of a per-teacher quantity over each school's teachers (float64, added in teacher
     order, as `np.bincount` with weights does, without its float64 copy of the weights: the
-    rules ask for a dozen such sums a month)."""
-    return _per_school(model.teachers.school, weights, model.schools.count)
+    rules ask for a dozen such sums a month). With `teachers` (indices, ascending), `weights`
+    are theirs and the others count as zero."""
+    school = model.teachers.school
+    if teachers is not None:
+        return _per_school(school[teachers], weights, model.schools.count)
+    if weights.dtype == np.bool_:  # a count: only the flagged teachers need adding
+        return _count_per_school(school, weights, model.schools.count)
+    return _per_school(school, weights, model.schools.count)
 
 
 @njit(cache=True)
@@ -41,6 +49,15 @@ def _per_school(school, weights, n_schools):
     out = np.zeros(n_schools)
     for i in range(school.size):
         out[school[i]] += weights[i]
+    return out
+
+
+@njit(cache=True)
+def _count_per_school(school, flags, n_schools):
+    out = np.zeros(n_schools)
+    for i in range(school.size):
+        if flags[i]:
+            out[school[i]] += 1.0
     return out
 
 

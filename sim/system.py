@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 
 from sim.kinds import Origin, Stance
 from sim.params import BehaviourParams, SystemParams
@@ -167,10 +168,45 @@ def build_ties(
         return sp.csr_matrix((n, n), dtype=np.float32)
     s, d = np.concatenate(src), np.concatenate(dst)
     keep = s != d
-    a = sp.coo_matrix((np.ones(keep.sum(), dtype=np.float32), (s[keep], d[keep])), shape=(n, n))
-    a = (a + a.T).tocsr()
-    a.data[:] = 1.0  # a pair tied both ways is still one tie
-    return a
+    # Each drawn tie goes both ways; a pair drawn twice, or both ways, is still one tie.
+    indptr, indices = _symmetric_rows(s[keep], d[keep], n)
+    data = np.ones(indices.size, dtype=np.float32)
+    return sp.csr_matrix((data, indices, indptr), shape=(n, n))
+
+
+@njit(cache=True)
+def _symmetric_rows(a, b, n):
+    """The rows of the symmetric 0/1 matrix with an entry at (a, b) and (b, a) for each pair,
+    in canonical CSR form (each row's columns sorted, no repeats)."""
+    count = np.zeros(n + 1, np.int64)
+    for k in range(a.size):
+        count[a[k] + 1] += 1
+        count[b[k] + 1] += 1
+    for i in range(n):
+        count[i + 1] += count[i]
+    cols = np.empty(count[n], np.int64)
+    at = count[:-1].copy()
+    for k in range(a.size):
+        cols[at[a[k]]] = b[k]
+        at[a[k]] += 1
+        cols[at[b[k]]] = a[k]
+        at[b[k]] += 1
+    indptr = np.zeros(n + 1, np.int32)
+    kept = 0
+    for i in range(n):
+        first, end = count[i], count[i + 1]
+        for j in range(first + 1, end):  # insertion sort: a row holds a handful of ties
+            c, k = cols[j], j
+            while k > first and cols[k - 1] > c:
+                cols[k] = cols[k - 1]
+                k -= 1
+            cols[k] = c
+        for j in range(first, end):
+            if j == first or cols[j] != cols[j - 1]:
+                cols[kept] = cols[j]
+                kept += 1
+        indptr[i + 1] = kept
+    return indptr, cols[:kept].astype(np.int32)
 
 
 def build_system(p: SystemParams, m: BehaviourParams, rng: np.random.Generator) -> SchoolSystem:

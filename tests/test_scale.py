@@ -45,6 +45,28 @@ def test_students_are_stored_by_school_so_school_sums_are_segment_sums(seminar_m
     assert np.array_equal(np.repeat(np.arange(s.zone.size), s.n_students), st.school)
 
 
+def test_personal_ties_are_the_symmetric_matrix_of_the_pairs_drawn():
+    """The tie matrix is built row by row in compiled code (scipy's sparse sum of the pairs and
+    their transpose took most of a national build): it must be that sum, entry for entry, with
+    a pair drawn twice or both ways one tie."""
+    import scipy.sparse as sp
+
+    from sim.system import _symmetric_rows
+
+    rng = np.random.default_rng(4)
+    n = 500
+    a = np.repeat(np.arange(n), 3)
+    b = rng.integers(0, n // 10, a.size)  # few targets: many repeated and reciprocal pairs
+    keep = a != b
+    a, b = a[keep], b[keep]
+    expected = sp.coo_matrix((np.ones(a.size), (a, b)), shape=(n, n))
+    expected = (expected + expected.T).tocsr()
+    indptr, indices = _symmetric_rows(a, b, n)
+    assert np.array_equal(indptr, expected.indptr)
+    assert np.array_equal(indices, expected.indices)
+    assert expected.max() > 1  # repeats were there to be merged
+
+
 def test_handles_are_made_only_when_asked_for():
     """At national scale no student or teacher object exists until a user asks for one."""
     model = TutorialNetworkModel(params_for("scenario=hybrid"), seed=2, handles_max=0)

@@ -53,11 +53,16 @@ def school_scores(model: TutorialNetworkModel) -> np.ndarray:
     return (model.student_sums.score / model.schools.n_students).astype(np.float32)
 
 
+def ranks_every_school(model: TutorialNetworkModel) -> bool:
+    """Whether the yearly test ranks every school's score (it does when it carries stakes)."""
+    return model.params.scenario.testing.pressure > 0
+
+
 def punish_lowest(model: TutorialNetworkModel) -> None:
     testing = model.params.scenario.testing
     s = model.schools
     s.punished[:] = False
-    if testing.pressure <= 0:
+    if not ranks_every_school(model):
         return
     n = round(testing.punish_share * s.count)
     s.punished[np.argsort(model.school_score, kind="stable")[:n]] = True

@@ -181,6 +181,22 @@ def tutor_adults(model: TutorialNetworkModel, goers: np.ndarray, host: np.ndarra
 def random_teacher_of(model: TutorialNetworkModel, schools: np.ndarray) -> np.ndarray:
     """One teacher drawn uniformly from each given school (a school may be given twice)."""
     t = model.teachers
-    order = np.argsort(t.school, kind="stable")
-    first = np.searchsorted(t.school[order], schools)
-    return order[first + model.rng.integers(0, model.schools.n_teachers[schools])]
+    order, first = _teachers_by_school(t.school, model.schools.count)
+    return order[first[schools] + model.rng.integers(0, model.schools.n_teachers[schools])]
+
+
+@njit(cache=True)
+def _teachers_by_school(school, n_schools):
+    """Teachers grouped by school, in index order within each (a stable sort by school), and
+    where each school's group starts."""
+    first = np.zeros(n_schools + 1, np.int64)
+    for i in range(school.size):
+        first[school[i] + 1] += 1
+    for k in range(n_schools):
+        first[k + 1] += first[k]
+    order = np.empty(school.size, np.int64)
+    at = first[:-1].copy()
+    for i in range(school.size):
+        order[at[school[i]]] = i
+        at[school[i]] += 1
+    return order, first[:-1]

@@ -13,9 +13,12 @@ read what inquiry changes, nor inquiry the score, so the order between them is i
 A classroom the practice has never reached only sits through the lesson and settles, the same
 arithmetic every month. A run that does not report students month by month (a calibration run,
 observed through schools in the practice) may therefore leave those classrooms alone and catch
-them up when something reads them: when the practice reaches the school, and at the end of the
-school year (the test and the cohort read every student). Caught up, a student has gone through
-exactly the operations it would have, in the same order, so the run is the same bit for bit.
+them up when something reads them: when the practice reaches the school, and at the end of a
+school year whose test ranks every school (test-and-punish). A student's months owed are those
+since its school was last brought up to date or since it entered, whichever is later (its grade
+says when it entered). Caught up, a student has gone through exactly the operations it would
+have, in the same order, so the run is the same bit for bit. The yearly cohort renews students
+in every school as it always does: a leaver's owed months do not matter, it leaves.
 """
 
 from __future__ import annotations
@@ -27,12 +30,12 @@ import numpy as np
 from numba import njit, prange
 
 from sim.practice import school_adopted
+from sim.rules.assessment import ranks_every_school
 from sim.threads import threads_for
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
-DEFERRED = -1  # in a pass's lessons per school: a classroom left alone this month
 _SUMMED = (
     "score", "good", "excellent", "engagement", "above_rest", "voluntary", "tutors", "mastered"
 )  # fmt: skip
@@ -56,12 +59,9 @@ class StudentSums:
 
     @classmethod
     def of(cls, model: TutorialNetworkModel) -> StudentSums:
-        """The sums as the students stand now, changing nothing."""
+        """The sums as the students stand now (deferred classrooms first caught up)."""
         none = np.zeros(model.schools.count, dtype=bool)
-        lessons = np.zeros(model.schools.count, dtype=np.int32)
-        return _pass(
-            model, np.float32(1), np.float32(0), np.float32(1), np.float32(0), none, lessons
-        )
+        return _pass(model, none, none)
 
     def keep_where(self, schools: np.ndarray, earlier: StudentSums) -> None:
         """Take the `earlier` sums for the schools selected (bool per school)."""
@@ -79,12 +79,13 @@ class StudentSums:
 
 @dataclass
 class Classrooms:
-    """Which classrooms the practice has reached, and, when the unreached are left alone
-    (`deferred`), how many months of lessons each of them is owed."""
+    """Which classrooms the practice has reached and, when the unreached are left alone
+    (`deferred`), the month through which each school's students have had their lessons."""
 
     deferred: bool
     reached: np.ndarray  # bool per school: the practice has been there (or nothing is deferred)
-    owed: np.ndarray  # int32 per school: months of lessons not yet sat through
+    done: np.ndarray  # int32 per school: every student present has had the lessons through it
+    last_cohort: int = 0  # the step at which the newest cohort entered (0: the first students)
 
 
 def setup(model: TutorialNetworkModel, deferred: bool) -> Classrooms:
@@ -92,10 +93,16 @@ def setup(model: TutorialNetworkModel, deferred: bool) -> Classrooms:
     return Classrooms(deferred, np.full(n, not deferred), np.zeros(n, dtype=np.int32))
 
 
+def first_sums(model: TutorialNetworkModel) -> StudentSums:
+    """The sums at the start: of every school, or of none when the classrooms the practice has
+    not reached are deferred (nothing reads theirs before they are caught up)."""
+    return _pass(model, np.zeros(model.schools.count, dtype=bool), ~model.classrooms.reached)
+
+
 def catch_up(model: TutorialNetworkModel) -> None:
-    """Schools the practice has just reached sit through the lessons they are owed before
-    anything else reads their students (exchanges choose goers by score or engagement; inquiry
-    reads engagement)."""
+    """Schools the practice has just reached sit through the lessons they are owed, up to last
+    month, before anything else reads their students (exchanges choose goers by score or
+    engagement; inquiry reads engagement)."""
     rooms = model.classrooms
     if not rooms.deferred:
         return
@@ -103,31 +110,40 @@ def catch_up(model: TutorialNetworkModel) -> None:
     if new.size == 0:
         return
     st, s = model.students, model.schools
-    _catch_up(new, s.student_start, s.n_students, rooms.owed, st.score, st.engagement,
+    through = model.steps - 1
+    _catch_up(new, s.student_start, s.n_students, through, rooms.done, st.grade,
+              rooms.last_cohort, model.params.behaviour.steps_per_year, st.score, st.engagement,
               *lesson_terms(model), *settling_terms(model))  # fmt: skip
-    rooms.owed[new] = 0
+    rooms.done[new] = through
     rooms.reached[new] = True
+
+
+def newcomers_entered(model: TutorialNetworkModel) -> None:
+    """The yearly cohort has renewed the students: their sums are taken again, in every school,
+    or only in the reached ones when the others are deferred (nothing reads theirs before they
+    are caught up)."""
+    rooms = model.classrooms
+    rooms.last_cohort = model.steps
+    skip = ~rooms.reached
+    sums = _pass(model, np.zeros(model.schools.count, dtype=bool), skip)
+    if rooms.deferred:
+        sums.keep_where(skip, model.student_sums)
+    model.student_sums = sums
 
 
 def hold_lessons(model: TutorialNetworkModel, demonstrating: np.ndarray) -> None:
     """Every student sits through the month's lesson and its engagement settles; the schools in
     `demonstrating` (bool per school) hold their demonstration day. Then each school's
     engagement is what rewards its teachers, and the month's sums are kept on the model.
-    Deferred classrooms are left alone, except at the end of the school year, when every one
-    sits through all it is owed."""
+    Deferred classrooms are left alone, except at the end of a school year whose test ranks
+    every school: then every one sits through all it is owed."""
     rooms = model.classrooms
     catch_up(model)
-    if rooms.deferred and not model.is_end_of_school_year():
-        lessons = np.where(rooms.reached, 1, DEFERRED).astype(np.int32)
-        rooms.owed[~rooms.reached] += 1
-    else:
-        lessons = rooms.owed + 1
-        rooms.owed[:] = 0
-    lesson_keep, lesson_add = lesson_terms(model)
-    settle_keep, settle_add = settling_terms(model)
-    sums = _pass(model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating, lessons)
+    everyone = model.is_end_of_school_year() and ranks_every_school(model)
+    skip = ~rooms.reached if rooms.deferred and not everyone else np.zeros_like(rooms.reached)
+    sums = _pass(model, demonstrating, skip, due=True)
     if rooms.deferred:
-        sums.keep_where(lessons == DEFERRED, model.student_sums)  # untouched: as last taken
+        sums.keep_where(skip, model.student_sums)  # untouched: as last taken
     model.student_sums = sums
     model.schools.engagement[:] = school_engagement(model, sums)
 
@@ -156,45 +172,62 @@ def school_engagement(model: TutorialNetworkModel, sums: StudentSums) -> np.ndar
 
 
 def _pass(
-    model, lesson_keep, lesson_add, settle_keep, settle_add, demonstrating, lessons
+    model: TutorialNetworkModel, demonstrating: np.ndarray, skip: np.ndarray, due: bool = False
 ) -> StudentSums:
+    """Students of the schools not in `skip` have their lessons through this month (the
+    month's own if `due`; and in deferred classrooms, all they are owed), and are summed; the
+    skipped are left alone."""
     b = model.params.behaviour
     st, s = model.students, model.schools
     cut = model.enlace
+    rooms = model.classrooms
+    done = rooms.done
+    if not rooms.deferred:  # every classroom is current: this month's lesson if due, or none
+        done = np.full(s.count, model.steps - int(due), dtype=np.int32)
     with threads_for(st.score.size):
         sums = _month_pass(
-            s.student_start, s.n_students, demonstrating, lessons,
+            s.student_start, s.n_students, demonstrating, skip, model.steps, done,
+            st.grade, rooms.last_cohort, model.params.behaviour.steps_per_year,
             st.score, st.engagement, st.temas, st.progress, st.mastered, st.tutors,
-            lesson_keep, lesson_add, settle_keep, settle_add,
+            *lesson_terms(model), *settling_terms(model),
             np.float32(b.catalogue.tema_worth), np.float32(b.students.demonstration_boost),
             s.demonstrations, np.float32(b.students.engagement_rest),
             np.float32(cut.good), np.float32(cut.excellent),
             np.float32(b.students.voluntary_threshold),
         )  # fmt: skip
+    if rooms.deferred:
+        rooms.done[~skip] = model.steps
     return StudentSums(s.n_students, *sums)
 
 
 # --------------------------------------------------------------------------- compiled loops
 @njit(cache=True, parallel=True)
 def _month_pass(
-    start, n_students, demonstrating, lessons,
+    start, n_students, demonstrating, skip, through, done, grade, last_cohort, steps_per_year,
     score, engagement, temas, progress, mastered, tutors,
     lesson_keep, lesson_add, settle_keep, settle_add, worth, boost, demonstrations,
     rest, good, excellent, voluntary,
 ):  # fmt: skip
-    """Each school's students sit through `lessons[s]` months of lessons (1 a month, more at the
-    year's catch-up, 0 to only take the sums), hold the demonstration day if due, and are
-    summed; a deferred classroom (`DEFERRED`) is skipped."""
+    """Each school not skipped: its students have their lessons through month `through` (this
+    month's, none if they have had them, or all they are owed), hold the demonstration day if
+    due, and are summed."""
     n = start.size
     score_sum, engaged_sum, above_sum = np.zeros(n), np.zeros(n), np.zeros(n)
     at_good, at_excellent = np.zeros(n, np.int64), np.zeros(n, np.int64)
     giving, tutoring, bits = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.int64)
     for s in prange(n):  # schools touch only their own students: threads cannot interfere
-        if lessons[s] < 0:  # deferred: nothing to do, nothing summed
+        if skip[s]:  # deferred: nothing to do, nothing summed
             continue
-        for i in range(start[s], start[s] + n_students[s]):
-            for _ in range(lessons[s]):
-                _lesson(i, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add)
+        first, end = start[s], start[s] + n_students[s]
+        if done[s] == through - 1:  # the month's lesson for everyone (every month but catch-ups)
+            _lessons(first, end, score, engagement,
+                     lesson_keep, lesson_add, settle_keep, settle_add)  # fmt: skip
+        elif done[s] < through:
+            _sit_through(
+                first, end, through, done[s], grade, last_cohort, steps_per_year,
+                score, engagement, lesson_keep, lesson_add, settle_keep, settle_add,
+            )  # fmt: skip
+        for i in range(first, end):
             if demonstrating[s]:
                 demonstrations[s] += _demonstrate(i, temas, progress, mastered, tutors, score,
                                                   engagement, worth, boost)  # fmt: skip
@@ -214,19 +247,34 @@ def _month_pass(
 
 
 @njit(cache=True)
-def _lesson(i, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add):
-    """Student i's month in the default culture: the lesson, then engagement settles."""
-    score[i] = score[i] * lesson_keep + lesson_add
-    engagement[i] = engagement[i] * settle_keep + settle_add
+def _lessons(first, end, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add):
+    """A month in the default culture for students first..end-1: the lesson, then engagement
+    settles. A student's months follow one another; students are independent of each other."""
+    for i in range(first, end):
+        score[i] = score[i] * lesson_keep + lesson_add
+        engagement[i] = engagement[i] * settle_keep + settle_add
 
 
 @njit(cache=True)
-def _catch_up(schools, start, n_students, owed, score, engagement,
-              lesson_keep, lesson_add, settle_keep, settle_add):  # fmt: skip
+def _sit_through(first, end, through, done, grade, last_cohort, steps_per_year,
+                 score, engagement, lesson_keep, lesson_add, settle_keep, settle_add):  # fmt: skip
+    """Students first..end-1 of a school done through month `done` have their lessons through
+    month `through`: each those since `done` or since it entered, whichever is later (a student
+    in grade g entered with the cohort g years before the newest)."""
+    for i in range(first, end):
+        entered = last_cohort - np.int64(grade[i]) * steps_per_year
+        for _ in range(through - max(done, entered)):
+            _lessons(i, i + 1, score, engagement,
+                     lesson_keep, lesson_add, settle_keep, settle_add)  # fmt: skip
+
+
+@njit(cache=True)
+def _catch_up(schools, start, n_students, through, done, grade, last_cohort, steps_per_year,
+              score, engagement, lesson_keep, lesson_add, settle_keep, settle_add):  # fmt: skip
     for s in schools:
-        for i in range(start[s], start[s] + n_students[s]):
-            for _ in range(owed[s]):
-                _lesson(i, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add)
+        _sit_through(start[s], start[s] + n_students[s], through, done[s], grade, last_cohort,
+                     steps_per_year, score, engagement,
+                     lesson_keep, lesson_add, settle_keep, settle_add)  # fmt: skip
 
 
 @njit(cache=True)

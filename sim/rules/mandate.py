@@ -81,8 +81,8 @@ def ministry_coaches(model: TutorialNetworkModel) -> int:
 
 def required_teachers(model: TutorialNetworkModel) -> np.ndarray:
     """Teachers a mandate in force holds to the practice, at least on paper."""
-    if not mandate_in_force(model):
-        return np.zeros(model.teachers.school.size, dtype=bool)
+    if not mandate_in_force(model):  # nobody: a read-only view, not a fresh array a month
+        return np.broadcast_to(np.False_, model.teachers.school.shape)
     return model.schools.mandated[model.teachers.school]
 
 

@@ -17,7 +17,7 @@ from numba import njit
 from sim.kinds import Origin
 from sim.population import TASTES
 from sim.practice import school_adopted
-from sim.rules.lessons import StudentSums
+from sim.rules.lessons import newcomers_entered
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -84,7 +84,8 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
     st = model.students
     last = p.turnover.cohort_years - 1
     leaving = st.grade >= last  # a mask: an index would be 8 bytes a leaver
-    record_graduates(model, leaving)
+    if not model.classrooms.deferred:  # a run that observes no student records no graduate
+        record_graduates(model, leaving)
     n_leaving = int(np.count_nonzero(leaving))
     del leaving
     # The newcomers' draws, in student order, as `initial_scores` takes them.
@@ -96,7 +97,7 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
         np.float32(p.students.engagement_rest),
         st.grade, st.score, st.taste, st.temas, st.progress, st.mastered, st.tutors, st.engagement,
     )  # fmt: skip
-    model.student_sums = StudentSums.of(model)  # the students changed outside the month's pass
+    newcomers_entered(model)  # the students changed outside the month's pass
 
 
 @njit(cache=True)

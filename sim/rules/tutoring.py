@@ -59,20 +59,24 @@ def student_tutors_per_school(model: TutorialNetworkModel) -> np.ndarray:
     return model.student_sums.tutors
 
 
-def whole_practice(model: TutorialNetworkModel) -> np.ndarray:
+def whole_practice(
+    model: TutorialNetworkModel, teachers: np.ndarray | slice = slice(None)
+) -> np.ndarray:
     """Per teacher: how much of the practice works as a whole. Its parts (the choice, the inquiry
     guided by a tutor, the demonstration, the tutoring) each work as far as the teacher masters
     the practice, and the learning needs all of them: the formula without the understanding does
-    not teach (004), so the parts multiply."""
+    not teach (004), so the parts multiply. (Of every teacher, or of the `teachers` given.)"""
     t = model.teachers
-    return t.practice ** np.float32(model.params.behaviour.tutoring.practice_parts)
+    return t.practice[teachers] ** np.float32(model.params.behaviour.tutoring.practice_parts)
 
 
 def school_fidelity(model: TutorialNetworkModel) -> np.ndarray:
     """Mean whole practice of a school's adopted teachers: the formula vs the practice."""
     t = model.teachers
     adopters = adopters_per_school(model)
-    practice = per_school(model, whole_practice(model) * t.adopted)
+    # Summed over the adopters only (the others add nothing), in teacher order.
+    joined = np.flatnonzero(t.adopted)
+    practice = per_school(model, whole_practice(model, joined), teachers=joined)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(adopters > 0, practice / adopters, 0.0)
 
