@@ -63,3 +63,22 @@ def test_an_outreach_that_grows_with_the_system_is_caught(small):
     many through outreach (here: the state's team reaching 4 teachers a month, not 1)."""
     scaled = joined((*LARGE, "behaviour.diffusion.outreach=4.0"))
     assert smallest_p(small, scaled) < LEVEL, (small.mean(axis=0), scaled.mean(axis=0))
+
+
+def test_the_size_docking_command_compares_two_systems_and_says_whether_they_dock(tmp_path):
+    """`experiments.size_docking` (historical vs national with the fitted values; here its CI
+    size) writes every run's counts and the tests, and prints the verdict."""
+    import json
+
+    import pandas as pd
+
+    from experiments import size_docking
+
+    assert size_docking.main(["--tiny", "--replicates", "3", "--workers", "1", "--out",
+                              str(tmp_path)]) == 0  # fmt: skip
+    counts = pd.read_parquet(tmp_path / "counts.parquet")
+    assert len(counts) == 2 * 3 * len(size_docking.TINY_YEARS)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert len(summary["tests"]) == len(size_docking.TINY_YEARS)
+    assert all(0 <= t["ks p"] <= 1 and 0 <= t["mann-whitney p"] <= 1 for t in summary["tests"])
+    assert summary["docks"] == all(t["docks"] for t in summary["tests"])
