@@ -39,6 +39,7 @@ names the arms); ``--power`` also runs the fast engine with each planted bug.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import multiprocessing
 import os
@@ -298,8 +299,7 @@ def _demonstrating_before_inquiry(model) -> None:
     practising = np.flatnonzero(school_adopted(model))
     demonstrating = np.zeros(s.count, dtype=bool)
     demonstrating[practising[tutoring.demonstration_day(model, practising)]] = True
-    unchanged = np.float32(1), np.float32(0)
-    lessons._pass(model, *unchanged, *unchanged, demonstrating)  # demonstrations only
+    lessons._pass(model, demonstrating, np.zeros(s.count, dtype=bool))  # no lesson: only the day
     if practising.size:
         tutoring.inquire(model, practising)
     lessons.hold_lessons(model, np.zeros(s.count, dtype=bool))
@@ -319,7 +319,15 @@ def _patched(module, attribute: str, wrong) -> Iterator[None]:
 
 
 def _control_helps(model):  # sign flipped: tight control raises motivation instead
-    return -_ORIGINAL["control"](model)
+    """Motivation's inputs with the weight of control negated."""
+    m = model.params.behaviour
+    flipped = dataclasses.replace(m.motivation, control=-m.motivation.control)
+    real = model.params
+    model.params = dataclasses.replace(real, behaviour=dataclasses.replace(m, motivation=flipped))
+    try:
+        return _ORIGINAL["_inputs"](model)
+    finally:
+        model.params = real
 
 
 @contextmanager
@@ -348,7 +356,7 @@ def planted_bug(name: str) -> Iterator[None]:
         with _patched(tutoring, "tutor_students", _demonstrating_before_inquiry):
             yield
     elif name == "control sign flipped":  # a sign flipped in motivation's terms
-        with _patched(motivation, "control", _control_helps):
+        with _patched(motivation, "_inputs", _control_helps):
             yield
     elif name == "order swapped":
         with _engine(swapped_order_model()):
