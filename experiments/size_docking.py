@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from experiments.calibration_sim import CALIBRATION_YEARS, RecordModel
+from experiments import calibration_sim
+from experiments.calibration_sim import CALIBRATION_YEARS
 from runs.arguments import OneLineParser
 from runs.config import load_params
 from runs.driver import replicate_seeds
@@ -58,12 +59,9 @@ def simulate(task: tuple[tuple[str, ...], float, int, tuple[float, ...]]) -> lis
     """Schools in the practice at each of `years`, in one run."""
     overrides, years, seed, at = task
     params = load_params([*overrides, f"years={years}"])
-    model = RecordModel(params, seed=seed)
+    series = calibration_sim.simulate(params, seed)  # observed as the calibration observes it
     start, spy = params.scenario.start_year, params.behaviour.steps_per_year
-    steps = [round((y - start) * spy) for y in at]
-    model.run()
-    series = [row["schools_adopted"] for row in model.table]
-    return [int(series[s]) for s in steps]
+    return [int(series[round((y - start) * spy)]) for y in at]
 
 
 def compare(counts: pd.DataFrame, systems: Sequence[str], years: Sequence[float]) -> pd.DataFrame:
