@@ -511,6 +511,12 @@ def write_report(run: dict[str, Any], val: dict[str, Any] | None, out: Path) -> 
         }
         for k, (v, vec) in enumerate(zip(ident["eigenvalues"], ident["eigenvectors"], strict=True))
     ]
+    written = (
+        "`configs/calibrated/historical.yaml`"
+        if cal["mode"] == "full"
+        else "`historical.yaml` beside the run's records (only the full calibration on "
+        "`historical` replaces the committed fit)"
+    )
     lines = [
         "# Calibration report: the historical scenario against the record",
         "",
@@ -532,7 +538,7 @@ def write_report(run: dict[str, Any], val: dict[str, Any] | None, out: Path) -> 
         "",
         "## Fitted parameters",
         "",
-        f"Written to `configs/calibrated/historical.yaml`. Fitted value: {cal['estimate']}; "
+        f"Written to {written}. Fitted value: {cal['estimate']}; "
         f'interval: central {INTERVAL:.0%} of the weighted particles. "Narrowed" is 1 − the '
         "interval's width over the prior's (on the prior's scale): near 0%, the record says "
         "nothing about the parameter; near 100%, it pins it down.",

@@ -8,6 +8,7 @@ only; everything else about the run is the model as `python -m sim` runs it.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import gc
 import logging
@@ -21,6 +22,7 @@ from sim.kinds import EventKind
 from sim.model import TutorialNetworkModel
 from sim.params import EventParams, Params
 from sim.practice import school_adopted
+from sim.system import SchoolSystem
 
 SCENARIO = "historical"
 PILOT_KIND = EventKind.MINISTRY_PILOT
@@ -129,6 +131,68 @@ class RecordModel(TutorialNetworkModel):
     def step_row(self) -> dict[str, float]:
         return {"step": self.steps, "schools_adopted": int(school_adopted(self).sum())}
 
+    def build_system(self) -> SchoolSystem:
+        """With `system.seed` set, every run of a calibration starts from the same drawn system:
+        this process draws it once and each run starts from a copy of it."""
+        if self.params.system.seed is None:
+            return super().build_system()
+        key = _system_key(self.params)
+        if key not in _DRAWN:
+            _DRAWN.clear()  # one system at a time: a national one is a gigabyte
+            _DRAWN[key] = super().build_system()
+        return _copy_of(_DRAWN[key])
+
+
+# The system drawn in this process, by everything its draw may read (see _system_key), and
+# the arrays of the last finished run, which the next run's copy reuses: fresh gigabytes are
+# slow to map, memory already mapped is not.
+_DRAWN: dict[str, SchoolSystem] = {}
+_SPARE: list[SchoolSystem] = []
+
+
+def _populations(system: SchoolSystem) -> dict[str, object]:
+    return {"schools": system.schools, "teachers": system.teachers, "students": system.students}
+
+
+def _copy_of(system: SchoolSystem) -> SchoolSystem:
+    """A copy to run from. Arrays still all zero (students' progress and mastered temas) are
+    allocated as zeros, not copied: their pages cost nothing until written, and the classrooms
+    the practice never reaches never write them. The others go into the spare arrays of the
+    last finished run where there are any."""
+    spare = _populations(_SPARE.pop()) if _SPARE else {}
+    memo: dict[int, np.ndarray] = {}
+    for name, population in _populations(system).items():
+        for field, value in vars(population).items():
+            if not isinstance(value, np.ndarray) or not value.nbytes:
+                continue
+            if not value.any():
+                memo[id(value)] = np.zeros(value.shape, value.dtype)
+                continue
+            old = vars(spare[name]).get(field) if name in spare else None
+            if isinstance(old, np.ndarray) and (old.shape, old.dtype) == (value.shape, value.dtype):
+                np.copyto(old, value)
+                memo[id(value)] = old
+    return copy.deepcopy(system, memo)
+
+
+def _keep_spare(model: TutorialNetworkModel) -> None:
+    """A finished run's arrays, for the next run from the same drawn system to copy into."""
+    if model.params.system.seed is not None:
+        _SPARE[:] = [
+            SchoolSystem(
+                model.hierarchy, model.schools, model.teachers, model.students,
+                model.supervisors, model.ties,
+            )
+        ]  # fmt: skip
+
+
+def _system_key(params: Params) -> str:
+    """What a drawn system may depend on: the system and the behaviour, with the free
+    parameters (which only a run's dynamics read) at their lowest values."""
+    behavioural = {p.key: p.lo for p in FREE if p.key.startswith("behaviour.")}
+    fixed = with_values(params, behavioural)  # the pilot's size is the scenario's, not keyed
+    return repr((fixed.system, fixed.behaviour))
+
 
 def base_params(overrides: Sequence[str] = (), years: float = CALIBRATION_YEARS) -> Params:
     """`scenario=historical` with the free parameters still to be set (placeholders)."""
@@ -177,6 +241,7 @@ def simulate(params: Params, seed: int) -> np.ndarray:
     model = RecordModel(params, seed=seed)
     model.run()
     series = np.array([row["schools_adopted"] for row in model.table], dtype=np.int32)
+    _keep_spare(model)
     # Agents and model refer to each other: free the population arrays now, not at the next
     # cyclic collection, so a worker running hundreds of simulations stays at one model's size.
     del model

@@ -1,4 +1,5 @@
-"""`uv run python -m experiments.size_docking [--replicates N] [--workers N] [--out DIR] [--tiny]`.
+"""`uv run python -m experiments.size_docking [--replicates N] [--workers N] [--out DIR] [--tiny]
+[--one-system]`.
 
 Does one calibrated value mean the same behaviour on a quarter of the country as on all of it?
 The calibrated `scenario=historical` runs 2004–2010 on its own `historical` system (50,000
@@ -9,7 +10,12 @@ Mann–Whitney test, Bonferroni-corrected to a family-wise error of 0.05 over ev
 rate whose meaning grew with the system (outreach as a hazard per teacher, as it once was)
 recruits four times as many on `national` and fails here.
 
-`--tiny` compares the one-state `seminar` system with the same state four times larger, for CI.
+`--one-system` asks the question of the national calibration instead: do runs that all start
+from one drawn national system (`system.seed`, as the national calibration's runs do) grow as
+runs that each draw their own? The calibrated scenario runs on `national` both ways.
+
+`--tiny` compares the one-state `seminar` system with the same state four times larger (with
+`--one-system`, seminar runs drawing their own system with runs from one), for CI.
 Writes DIR (default outputs/size_docking): counts.parquet (one row per system, seed and year)
 and summary.json (settings, tests, verdict, wall time); prints the table.
 """
@@ -52,6 +58,17 @@ TINY_SYSTEMS = (
                            "system.sectors_per_state=8")),
 )  # fmt: skip
 YEARS = (2005.0, 2006.0, 2007.0, 2008.0 - 1.0 / 12.0, 2010.0)  # the record's, and between
+
+
+def one_system(overrides: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Runs that each draw their system vs runs from the national calibration's one system."""
+    from experiments.calibrate import NATIONAL, system_seed
+    from runs.config import compose_config
+
+    fixed = system_seed(NATIONAL, int(compose_config([]).seed))
+    return (("a system per seed", overrides), ("one drawn system", (*overrides, *fixed)))
+
+
 TINY_YEARS = (2004.5, 2005.0, 2005.5, 2006.0)
 
 
@@ -92,6 +109,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="worker processes (≥ 1)")
     parser.add_argument("--out", type=Path, default=ROOT / "outputs" / "size_docking")
     parser.add_argument("--tiny", action="store_true", help="seminar vs four times larger")
+    parser.add_argument(
+        "--one-system",
+        action="store_true",
+        help="national runs each drawing their system vs runs from one drawn system",
+    )
     args = parser.parse_args(argv)
     if args.replicates < 3:
         parser.error(f"--replicates: {args.replicates} is out of range; allowed: ≥ 3")
@@ -105,6 +127,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     systems, at = (TINY_SYSTEMS, TINY_YEARS) if args.tiny else (SYSTEMS, YEARS)
+    if args.one_system:
+        systems = one_system(systems[0][1] if args.tiny else SYSTEMS[1][1])
     years = 2.0 if args.tiny else CALIBRATION_YEARS
     seeds = replicate_seeds(SEED, args.replicates)
     tasks = [(overrides, years, seed, at) for _, overrides in systems for seed in seeds]

@@ -30,7 +30,7 @@ from sim.rules import (
     tutoring,
 )
 from sim.rules.adoption import enrol
-from sim.system import build_system
+from sim.system import SchoolSystem, build_system
 
 DEFAULT_HANDLES_MAX = 200_000
 
@@ -51,7 +51,7 @@ class TutorialNetworkModel(mesa.Model):
         super().__init__(rng=seed)
         self.params = params
         self.seed = seed
-        system = build_system(params.system, params.behaviour, self.rng)
+        system = self.build_system()
         self.hierarchy = system.hierarchy
         self.schools = system.schools
         self.teachers = system.teachers
@@ -158,6 +158,13 @@ class TutorialNetworkModel(mesa.Model):
         return self._on_demand_teachers.setdefault(index, Teacher(self, index))
 
     # ------------------------------------------------------------------ set-up
+    def build_system(self) -> SchoolSystem:
+        """The school system the run starts from: drawn from the run's own stream, or from
+        `system.seed` when that fixes one drawn system for every run."""
+        p = self.params
+        rng = self.rng if p.system.seed is None else np.random.default_rng(p.system.seed)
+        return build_system(p.system, p.behaviour, rng)
+
     def _check_fits_system(self) -> None:
         target = self.params.scenario.mandate.target
         n = self.schools.count

@@ -74,6 +74,9 @@ class SystemParams:
     rural_penalty: float = spec(0.0, 1.0, "achievement lost by rural schools")
     school_types: list[SchoolType] = field()
     network: NetworkParams = field()
+    seed: int | None = spec(
+        0, 2**32 - 1, "draws the schools, teachers, students and ties; null: the run's own seed"
+    )
 
     @property
     def n_zones(self) -> int:

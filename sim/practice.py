@@ -39,8 +39,10 @@ def per_school(
     school = model.teachers.school
     if teachers is not None:
         return _per_school(school[teachers], weights, model.schools.count)
-    if weights.dtype == np.bool_:  # a count: only the flagged teachers need adding
-        return _count_per_school(school, weights, model.schools.count)
+    if weights.dtype == np.bool_ and weights.flags.c_contiguous:
+        # A count: only the flagged teachers need adding, found eight flags at a time.
+        words = weights[: weights.size // 8 * 8].view(np.uint64)
+        return _count_per_school(school, weights, words, model.schools.count)
     return _per_school(school, weights, model.schools.count)
 
 
@@ -53,9 +55,16 @@ def _per_school(school, weights, n_schools):
 
 
 @njit(cache=True)
-def _count_per_school(school, flags, n_schools):
+def _count_per_school(school, flags, words, n_schools):
+    """Flagged teachers per school, in teacher order; `words` are the flags eight at a time, so
+    a run of unflagged teachers (nearly all of them, at national scale) is skipped by the word."""
     out = np.zeros(n_schools)
-    for i in range(school.size):
+    for w in range(words.size):
+        if words[w]:
+            for i in range(8 * w, 8 * w + 8):
+                if flags[i]:
+                    out[school[i]] += 1.0
+    for i in range(8 * words.size, flags.size):
         if flags[i]:
             out[school[i]] += 1.0
     return out

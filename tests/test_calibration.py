@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from helpers import params_for
 from scipy import stats
 
 from analysis import calibration_report
-from experiments import calibrate, journal
+from experiments import calibrate, calibration_sim, journal
 from experiments import calibration_abc as abc
 from experiments.calibration_sim import (
     FREE,
@@ -72,6 +73,42 @@ def test_free_values_reach_the_parameters_the_model_runs_with():
     assert pilot.target == round(values["calibration.pilot.target"])
     assert pilot.pace == pytest.approx(pilot.target / 2)  # two years, 2008–2010
     assert params.behaviour.tutoring == base.behaviour.tutoring  # nothing else moves
+
+
+def test_a_fixed_system_seed_draws_one_system_whatever_the_runs_seed():
+    """`system.seed` fixes the drawn schools, teachers and students; the run's seed still moves
+    what happens in them. Without it each seed draws its own system (the committed default)."""
+    fixed = params_for("system.seed=11", "years=2")
+    a, b = TutorialNetworkModel(fixed, seed=1), TutorialNetworkModel(fixed, seed=2)
+    assert np.array_equal(a.students.score, b.students.score)
+    assert np.array_equal(a.teachers.motivation0, b.teachers.motivation0)
+    assert (a.ties != b.ties).nnz == 0
+    own = TutorialNetworkModel(params_for("years=2"), seed=1)
+    assert not np.array_equal(a.students.score, own.students.score)
+    a.run()
+    b.run()
+    assert [r["schools_adopted"] for r in a.table] != [r["schools_adopted"] for r in b.table]
+
+
+def test_runs_from_one_drawn_system_are_the_runs_drawn_afresh():
+    """A calibration worker draws a fixed system once and starts each run from a copy (reusing
+    the last run's arrays): every run must be the one a fresh draw would give, whatever ran in
+    the worker before it, with other free values."""
+    base = base_params([*TINY_SEMINAR, "system.seed=5", "years=2"])
+    values = [{p.key: float(p.from_unit(np.array(u))) for p in FREE} for u in (0.3, 0.8)]
+    first, second = (with_values(base, v) for v in values)
+    calibration_sim._DRAWN.clear()
+    calibration_sim._SPARE.clear()
+    fresh = calibration_sim.simulate(second, 3)
+    calibration_sim._DRAWN.clear()
+    calibration_sim._SPARE.clear()
+    calibration_sim.simulate(first, 4)
+    calibration_sim.simulate(first, 3)
+    assert calibration_sim._DRAWN and calibration_sim._SPARE  # a copy, into the spare arrays
+    assert np.array_equal(calibration_sim.simulate(second, 3), fresh)
+    drawn = next(iter(calibration_sim._DRAWN.values()))
+    model = calibration_sim.RecordModel(second, seed=3)
+    assert not np.shares_memory(model.students.score, drawn.students.score)
 
 
 @pytest.mark.parametrize("p", FREE, ids=lambda p: p.key)

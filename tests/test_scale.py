@@ -67,6 +67,26 @@ def test_personal_ties_are_the_symmetric_matrix_of_the_pairs_drawn():
     assert expected.max() > 1  # repeats were there to be merged
 
 
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda rng, n: np.clip(rng.normal(0.3, 0.2, n), 0, 1),  # scores, many at 0 and 1
+        lambda rng, n: rng.integers(0, 5, n) / 4,  # few distinct values: ranks inside ties
+        lambda rng, n: rng.normal(0, 1e3, n),  # negative values: the key reverses them
+    ],
+)
+def test_level_cutoffs_are_numpys_quantiles_to_the_last_bit(draw):
+    """The ENLACE cut-offs come from order statistics found by a histogram of the scores' bits
+    (numpy's quantile took a fifth of a national build): they must be np.quantile's numbers."""
+    from sim.rules.assessment import quantiles
+
+    rng = np.random.default_rng(7)
+    for n in (2, 3, 17, 1000, 65_537, 200_001):
+        x = draw(rng, n).astype(np.float32)
+        q = [rng.random(), 0.5, 0.8, 0.97, 1e-6]
+        assert quantiles(x, q).tobytes() == np.quantile(x, q).tobytes(), n
+
+
 def test_handles_are_made_only_when_asked_for():
     """At national scale no student or teacher object exists until a user asks for one."""
     model = TutorialNetworkModel(params_for("scenario=hybrid"), seed=2, handles_max=0)

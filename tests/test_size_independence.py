@@ -82,3 +82,19 @@ def test_the_size_docking_command_compares_two_systems_and_says_whether_they_doc
     assert len(summary["tests"]) == len(size_docking.TINY_YEARS)
     assert all(0 <= t["ks p"] <= 1 and 0 <= t["mann-whitney p"] <= 1 for t in summary["tests"])
     assert summary["docks"] == all(t["docks"] for t in summary["tests"])
+
+
+def test_the_one_system_question_compares_runs_from_one_drawn_system(tmp_path):
+    """`--one-system` (the national calibration's assumption, here at CI size) runs the same
+    scenario drawing a system per seed and from one drawn system: the second set's runs share
+    their initial system, the first set's do not."""
+    import json
+
+    from experiments import size_docking
+
+    assert size_docking.main(["--tiny", "--one-system", "--replicates", "3", "--workers", "1",
+                              "--out", str(tmp_path)]) == 0  # fmt: skip
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    own, one = summary["systems"].values()
+    assert not any(o.startswith("system.seed=") for o in own)
+    assert [o for o in one if o.startswith("system.seed=")] and one[: len(own)] == own

@@ -154,12 +154,12 @@ def zone_visits(
     """Visits to the adopters of each zone, up to the zone's capacity; returns visits offered
     where someone needs them."""
     t = model.teachers
-    zone = model.schools.zone[t.school]
     adopted = np.flatnonzero(t.adopted)
-    demand = np.bincount(zone[adopted], minlength=model.n_zones)
+    zone = model.schools.zone[t.school[adopted]]  # the adopters' zones
+    demand = np.bincount(zone, minlength=model.n_zones)
     with np.errstate(divide="ignore", invalid="ignore"):
         p_zone = np.where(demand > 0, np.minimum(1.0, capacity / demand), 0.0)
-    visited = adopted[model.rng.random(adopted.size) < p_zone[zone[adopted]]]
+    visited = adopted[model.rng.random(adopted.size) < p_zone[zone]]
     gain[visited] += model.coaching.pars.coach_rate * quality
     learn_a_tema(model, visited)
     return int(capacity[demand > 0].sum())

@@ -66,7 +66,7 @@ class StudentSums:
     def keep_where(self, schools: np.ndarray, earlier: StudentSums) -> None:
         """Take the `earlier` sums for the schools selected (bool per school)."""
         for name in _SUMMED:
-            getattr(self, name)[schools] = getattr(earlier, name)[schools]
+            np.copyto(getattr(self, name), getattr(earlier, name), where=schools)
 
     def mean(self, name: str, schools: np.ndarray | None = None) -> float:
         """Mean per student over all schools, or over the schools selected (NaN if none)."""

@@ -86,6 +86,14 @@ def required_teachers(model: TutorialNetworkModel) -> np.ndarray:
     return model.schools.mandated[model.teachers.school]
 
 
+def required_schools(model: TutorialNetworkModel) -> np.ndarray:
+    """Schools whose teachers a mandate in force holds to the practice (the compiled teachers'
+    rules read a teacher's school's flag rather than a gathered copy per teacher)."""
+    if not mandate_in_force(model):
+        return np.broadcast_to(np.False_, model.schools.mandated.shape)
+    return model.schools.mandated
+
+
 def roll_out(model: TutorialNetworkModel) -> None:
     """Enrol the schools each programme reaches this step, then hold required teachers to it."""
     for prog in model.programmes:

@@ -17,7 +17,7 @@ from numba import njit
 
 from sim.kinds import Origin, Stance
 from sim.practice import adopters_per_school, genuine_teachers
-from sim.rules.mandate import required_teachers
+from sim.rules.mandate import required_schools, required_teachers
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -57,7 +57,7 @@ def _inputs(model: TutorialNetworkModel) -> tuple:
         scenario.testing.pressure, np.float32(p.recovery),
     )  # fmt: skip
     return (
-        t.school, t.adopted, t.admin_load, t.motivation, t.motivation0, required_teachers(model),
+        t.school, t.adopted, t.admin_load, t.motivation, t.motivation0, required_schools(model),
         s.engagement, s.punished, s.sheltered, s.n_teachers, s.zone, adopters_per_school(model),
         enforcing, sup.leeway, *weights,
     )  # fmt: skip
@@ -89,7 +89,7 @@ def _motivation_pass(
         paper = -(paperwork * (admin_load[i] - base_admin_load))
         z = zone[sc]
         enforced = np.float32(enforcing[z]) * (np.float32(1.0) - leeway[z])
-        felt = max(np.float64(enforced), mandate_control * np.float64(required[i]))
+        felt = max(np.float64(enforced), mandate_control * np.float64(required[sc]))
         controlled = -(control_weight * joined * (felt * np.float64(not sheltered[sc])))
         colleagues = n_teachers[sc] - 1
         opposed = 0.0

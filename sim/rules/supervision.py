@@ -17,7 +17,7 @@ from numba import njit
 from sim.kinds import Stance
 from sim.practice import adopters_per_school, school_adopted
 from sim.rules.diffusion import genuine_demonstrations_per_zone
-from sim.rules.mandate import mandate_in_force, required_teachers
+from sim.rules.mandate import mandate_in_force, required_schools
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -98,7 +98,7 @@ def assign_paperwork(model: TutorialNetworkModel) -> None:
     t, s = model.teachers, model.schools
     enforcing = model.supervisors.stance == Stance.ENFORCE
     _assign_paperwork(
-        t.school, s.zone, s.sheltered, enforcing, required_teachers(model),
+        t.school, s.zone, s.sheltered, enforcing, required_schools(model),
         np.float32(m.base_admin_load), m.supervision.paperwork_load,
         model.params.scenario.mandate.paperwork, t.admin_load,
     )  # fmt: skip
@@ -116,5 +116,5 @@ def _assign_paperwork(school, zone, sheltered, enforcing, required, base, superv
         load = np.float32(
             load + supervisor_paperwork * np.float64(enforcing[zone[sc]] and open_to_rules)
         )
-        load = np.float32(load + mandate_paperwork * np.float64(required[i] and open_to_rules))
+        load = np.float32(load + mandate_paperwork * np.float64(required[sc] and open_to_rules))
         admin_load[i] = min(max(load, np.float32(0.0)), np.float32(1.0))

@@ -8,7 +8,7 @@ teacher who had adopted only because its school was mandated leaves that adoptio
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +45,9 @@ class Graduation:
     continuing: float = math.nan
     continuing_adopting: float = math.nan
     continuing_other: float = math.nan
+    # Room for the newcomers' score draws, kept from year to year: at national scale a cohort is
+    # nine million draws, and fresh memory for them each year costs as much as drawing them.
+    draws: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))
 
 
 def setup(model: TutorialNetworkModel) -> Graduation:
@@ -89,7 +92,10 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
     n_leaving = int(np.count_nonzero(leaving))
     del leaving
     # The newcomers' draws, in student order, as `initial_scores` takes them.
-    normal = model.rng.standard_normal(n_leaving, dtype=np.float32)
+    g = model.graduation
+    if g.draws.size < n_leaving:
+        g.draws = np.empty(n_leaving, dtype=np.float32)
+    normal = model.rng.standard_normal(dtype=np.float32, out=g.draws[:n_leaving])
     taste = model.rng.integers(0, TASTES, size=n_leaving, dtype=np.uint16)
     _renew(
         np.int8(last), st.school, model.schools.achievement,
