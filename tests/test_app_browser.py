@@ -221,7 +221,8 @@ def test_the_seminar_app_in_chromium(browser_page, tmp_path_factory):
     page.locator(".redes-step").click()
     expect(page.locator(".redes-month")).to_contain_text("Month 1 of 120")
     wait_until(lambda: "Test-and-punish" in notes(page), "the test-and-punish note")
-    assert "the least engaged students go" in notes(page)
+    # The notes are redrawn as a whole but may arrive a moment after the month: wait for them.
+    wait_until(lambda: "the least engaged students go" in notes(page), "the exchange rule")
 
     out = tmp_path_factory.mktemp("artifacts") / "seminar-1280x720.png"
     page.screenshot(path=str(out))
