@@ -32,6 +32,18 @@ def wants_loopback_ray(cfg: DictConfig) -> bool:
         return str(host) == "localhost"
 
 
+def jobs_share_cores(launcher: DictConfig | dict, multirun: bool) -> bool:
+    """Whether this job runs beside the sweep's other jobs on the same cores: Hydra's joblib
+    launcher (unless it runs one job at a time) and Ray start several on one machine; the basic
+    launcher runs them one after another, and SLURM gives each its own CPUs."""
+    if not multirun:
+        return False
+    target = str(launcher.get("_target_", ""))
+    if target.endswith("JoblibLauncher"):
+        return int(launcher.get("n_jobs", -1) or -1) != 1
+    return target.endswith("RayLauncher")
+
+
 def prepare(cfg: DictConfig | None) -> None:
     if cfg is not None and wants_loopback_ray(cfg):
         os.environ.setdefault(RAY_NO_CLUSTER, "0")

@@ -81,13 +81,20 @@ def ensemble_note(cfg: DictConfig, draws: list[posterior.Draw] | None, seeds: in
 
 
 def main_job(cfg: DictConfig) -> float | None:
+    from hydra.types import RunMode
+
+    from experiments.launch import jobs_share_cores
     from runs import table
     from runs.driver import plot_adoption, replicate_seeds, run_ensemble
     from runs.snapshots import SnapshotPlan, check_steps
     from runs.storage import write_parquet_atomic
+    from sim.threads import share_cores
 
     logging.getLogger("MESA").setLevel(logging.WARNING)  # Mesa logs every step at INFO
-    out = Path(HydraConfig.get().runtime.output_dir)
+    hydra_cfg = HydraConfig.get()
+    if jobs_share_cores(hydra_cfg.launcher, hydra_cfg.mode == RunMode.MULTIRUN):
+        share_cores()  # one thread per compiled loop beside the sweep's other jobs
+    out = Path(hydra_cfg.runtime.output_dir)
     overrides = _user_overrides()
     if cfg.get("experiment") is not None:  # one cell of an experiment's sweep (docs/sweeps.md)
         from experiments.sweep import run_cell

@@ -6,8 +6,11 @@ when a loop's work far exceeds what starting and joining threads costs, and it c
 than that when other processes share the cores (a sweep's or a calibration's workers): a thread
 that loses its core holds every other thread at the loop's end for a scheduler time slice. On the
 seminar system two such processes ran nine times slower with two threads each than with one, on
-the state system twice as slow. So loops over fewer than ``PARALLEL_FROM_STUDENTS`` students run
-in one thread, and larger ones (the historical and national systems) in all of numba's.
+the state system twice as slow. So a process that runs beside others keeps to one thread
+(`share_cores`: the experiments' process pools, and a Hydra sweep's jobs under the joblib and
+Ray launchers, ``runs/cli.py``), and a process alone runs loops over fewer than
+``PARALLEL_FROM_STUDENTS`` students (the seminar system) in one thread and larger ones (the
+state, historical and national systems) in all of numba's.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from contextlib import contextmanager
 
 import numba
 
-# Students a loop must cover before it runs in several threads: a month of the state system's
-# 0.7 million students is a few milliseconds of work, the historical system's 7 million tens.
-PARALLEL_FROM_STUDENTS = 2_000_000
+# Students a loop must cover before it runs in several threads: a month of the seminar system's
+# 12,000 students is a fraction of a millisecond of work, the state system's 0.7 million about
+# ten milliseconds (two threads halve it), the national system's 28 million hundreds.
+PARALLEL_FROM_STUDENTS = 250_000
 # At most this many threads in this process (None: numba's count). A worker process that shares
 # the cores with other workers keeps to one (`share_cores`), whatever the system's size.
 _ceiling: int | None = None

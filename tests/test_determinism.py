@@ -89,6 +89,32 @@ def test_small_systems_run_in_one_thread_and_large_ones_in_all():
         assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
 
 
+def test_a_job_beside_a_sweeps_other_jobs_keeps_to_one_thread(monkeypatch):
+    """Jobs that share the machine's cores (joblib with several at once, Ray) run each loop in
+    one thread; a lone run, a one-at-a-time launcher and a SLURM job use all of them."""
+    import numba
+
+    import sim.threads
+    from experiments.launch import jobs_share_cores
+    from sim.threads import PARALLEL_FROM_STUDENTS, share_cores, threads_for
+
+    joblib = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
+    ray = "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher"
+    slurm = "hydra_plugins.hydra_submitit_launcher.submitit_launcher.SlurmLauncher"
+    basic = "hydra._internal.core_plugins.basic_launcher.BasicLauncher"
+    assert jobs_share_cores({"_target_": joblib, "n_jobs": -1}, multirun=True)
+    assert jobs_share_cores({"_target_": joblib, "n_jobs": 2}, multirun=True)
+    assert jobs_share_cores({"_target_": ray}, multirun=True)
+    assert not jobs_share_cores({"_target_": joblib, "n_jobs": 1}, multirun=True)
+    assert not jobs_share_cores({"_target_": slurm}, multirun=True)
+    assert not jobs_share_cores({"_target_": basic}, multirun=True)
+    assert not jobs_share_cores({"_target_": joblib, "n_jobs": -1}, multirun=False)
+    monkeypatch.setattr(sim.threads, "_ceiling", None)
+    share_cores()
+    with threads_for(PARALLEL_FROM_STUDENTS):
+        assert numba.get_num_threads() == 1
+
+
 class _Deferring:
     """Mixed into the model: classrooms the practice has not reached are left alone."""
 
@@ -142,3 +168,27 @@ def test_deferring_unreached_classrooms_leaves_the_run_bit_for_bit(overrides, mo
     for field in ("score", "good", "excellent", "engagement", "above_rest", "tutors"):
         a, b = getattr(full.student_sums, field), getattr(deferring.student_sums, field)
         assert np.array_equal(a, b), field
+
+
+def test_exponentials_and_powers_are_the_c_librarys_on_every_machine():
+    """numpy's own exp, expm1 and power differ in the last bit between processors (Intel's
+    vector library on AVX-512); the model's come from the C library, element by element, as
+    Python's math module and the C library's powf give them."""
+    import ctypes
+    import ctypes.util
+    import math
+
+    import numpy as np
+
+    from sim import libm
+
+    powf = ctypes.CDLL(ctypes.util.find_library("m")).powf
+    powf.restype, powf.argtypes = ctypes.c_float, (ctypes.c_float, ctypes.c_float)
+    x = np.random.default_rng(8).random(2000)
+    assert [float(v) for v in libm.expm1(-3 * x)] == [math.expm1(-3 * v) for v in x]
+    assert [float(v) for v in libm.exp(2 * x - 1)] == [math.exp(2 * v - 1) for v in x]
+    assert libm.expm1(-0.5) == math.expm1(-0.5)
+    x32 = x.astype(np.float32)
+    power = libm.power32(x32, 3)
+    assert power.dtype == np.float32
+    assert [float(v) for v in power] == [float(np.float32(powf(float(v), 3.0))) for v in x32]

@@ -240,6 +240,35 @@ def test_national_system_has_every_student_of_mexico():
 
 
 # --------------------------------------------------------------------------- compiled loops
+def test_the_compiled_interest_is_the_hash_for_every_taste_and_tema():
+    """The inquiry loop computes interests in 32-bit arithmetic: the same value as
+    `catalogue.interest` for all 65,536 tastes and 64 temas, and choice takes the most
+    interesting open tema, the lowest-numbered on ties."""
+    from numba import njit
+
+    from sim.population import TASTES
+    from sim.rules.catalogue import interest, interest_of
+    from sim.rules.tutoring import _choose
+
+    @njit
+    def every_interest():
+        out = np.empty((TASTES, 64), dtype=np.uint8)
+        for taste in range(TASTES):
+            for tema in range(64):
+                out[taste, tema] = interest_of(taste, tema)
+        return out
+
+    table = interest(np.arange(TASTES)[:, None], np.arange(64)[None, :])
+    assert np.array_equal(every_interest(), table)
+    rng = np.random.default_rng(3)
+    for taste in rng.integers(0, TASTES, 300):
+        open_temas = rng.integers(1, 2**63, dtype=np.uint64) >> np.uint64(rng.integers(0, 60))
+        members = [k for k in range(64) if (int(open_temas) >> k) & 1]
+        best = max(members, key=lambda k: (table[taste, k], -k))
+        assert _choose(np.uint64(open_temas), np.uint16(taste)) == best
+    assert _choose(np.uint64(1) << np.uint64(63), np.uint16(7)) == 63
+
+
 def test_compiled_tutoring_equals_the_same_loops_interpreted_bit_for_bit(monkeypatch):
     """The compiled loops compute what their Python text says: two runs with one seed, one
     through numba's compiled loops and one through the same functions run by the interpreter

@@ -345,6 +345,25 @@ def test_each_selection_rule_sends_whom_it_says(rule: str):
             assert key[mine][going].max() <= key[mine][~going].min()
 
 
+@pytest.mark.parametrize("rule", ["tutors", "lottery", "top_scorers", "least_engaged"])
+def test_goers_keyed_a_few_schools_at_a_time_are_the_goers_keyed_all_at_once(rule, monkeypatch):
+    """At national scale the senders' students are keyed a group of schools at a time: the same
+    draws in the same order, so the same goers, and the stream left where it was."""
+    chosen = []
+    default = exchanges.KEYED_AT_ONCE
+    for at_once in (default, 50):
+        monkeypatch.setattr(exchanges, "KEYED_AT_ONCE", at_once)
+        model = exchange_model("scenario.exchanges.students=3")
+        model.exchanges.pars = replace(model.exchanges.pars, selection=rule)
+        for school in range(0, 60, 2):
+            adopt_school(model, school, practice=0.9)
+        senders, _ = exchanges.pair_schools(model)
+        groups = exchanges._groups(model.schools.n_students[senders], at_once)
+        assert (len(groups) == 1) == (at_once == default)
+        chosen.append((exchanges.choose_goers(model, senders), model.rng.random()))
+    assert np.array_equal(chosen[0][0], chosen[1][0]) and chosen[0][1] == chosen[1][1]
+
+
 def test_a_visiting_tutor_teaches_a_host_teacher_its_tema_and_one_outside_may_join():
     model = exchange_model("scenario.exchanges.recruit=1.0", "scenario.exchanges.students=2")
     t, st = model.teachers, model.students

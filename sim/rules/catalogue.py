@@ -10,12 +10,13 @@ a coach's visit tutors the visited teacher in one tema of the fund.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
-from sim.population import TASTES, bit
+from sim import libm
+from sim.population import bit
 from sim.practice import genuine_teachers
 
 if TYPE_CHECKING:
@@ -30,13 +31,12 @@ class Fund:
     pars: CatalogueParams
     size: int
     effort: np.ndarray  # float32 [catalogue.size]: inquiry a tema needs (median 1)
-    interest: np.ndarray  # uint8 [TASTES, catalogue.size]: interest by taste and tema
 
 
 def setup(model: TutorialNetworkModel) -> Fund:
     c = model.params.behaviour.catalogue
-    effort = np.exp(c.effort_spread * model.rng.standard_normal(c.size)).astype(np.float32)
-    return Fund(pars=c, size=c.initial_fund, effort=effort, interest=interest_table(c.size))
+    effort = libm.exp(c.effort_spread * model.rng.standard_normal(c.size)).astype(np.float32)
+    return Fund(pars=c, size=c.initial_fund, effort=effort)
 
 
 def interest(taste: np.ndarray | int, tema: np.ndarray | int) -> np.ndarray:
@@ -52,13 +52,19 @@ def interest(taste: np.ndarray | int, tema: np.ndarray | int) -> np.ndarray:
     return (h >> np.uint64(24)).astype(np.uint8)
 
 
-@lru_cache(maxsize=4)
-def interest_table(size: int) -> np.ndarray:
-    """Interest of every taste in every tema, looked up by the compiled inquiry loop (the same
-    for every run: made once per process, read-only)."""
-    table = interest(np.arange(TASTES)[:, None], np.arange(size)[None, :])
-    table.setflags(write=False)
-    return table
+@njit(cache=True, inline="always")
+def interest_of(taste: int, tema: int) -> np.uint8:
+    """`interest` of one student's taste in one tema, as the compiled loops compute it: the same
+    hash, in 32-bit arithmetic (the key is 24 bits and every product is kept modulo 2^32), a
+    few operations where a lookup in a table of every taste (4 MB) missed the cache for nearly
+    every learner."""
+    h = (np.uint32(taste) << np.uint32(8)) | np.uint32(tema)
+    h ^= h >> np.uint32(16)
+    h = np.uint32(h * np.uint32(0x7FEB352D))
+    h ^= h >> np.uint32(15)
+    h = np.uint32(h * np.uint32(0x846CA68B))
+    h ^= h >> np.uint32(16)
+    return np.uint8(h >> np.uint32(24))
 
 
 def work_out_new_temas(model: TutorialNetworkModel) -> None:

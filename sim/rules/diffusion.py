@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from sim import libm
 from sim.kinds import Origin, Stance
 from sim.practice import demonstrations_shown
 from sim.rules.adoption import enrol
@@ -113,6 +114,6 @@ def recruit_volunteers(model: TutorialNetworkModel) -> None:
     t = model.teachers
     outside = ~t.adopted
     candidates = np.flatnonzero(outside)
-    p_join = -np.expm1(-_hazards(model, outside))
+    p_join = -libm.expm1(-_hazards(model, outside))
     joiners = candidates[model.rng.random(candidates.size) < p_join]
     enrol(model, joiners, Origin.VOLUNTARY, model.params.behaviour.practice.join_voluntary)

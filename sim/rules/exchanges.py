@@ -12,6 +12,7 @@ The movement's training capacity thus grows with its student tutors.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -80,13 +81,33 @@ def pair_schools(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray]:
     return senders, host
 
 
+# Senders' students keyed at a time: at national scale the senders hold millions of students,
+# and keys (and draws) for all of them at once would be a temporary of a hundred megabytes. In
+# groups of whole schools, the draws come from the stream in the same order, so the goers are
+# the same.
+KEYED_AT_ONCE = 1 << 20
+
+
 def choose_goers(model: TutorialNetworkModel, senders: np.ndarray) -> np.ndarray:
     """The students each sender sends, by the selection rule, in school order."""
     s = model.schools
     n = s.n_students[senders]
     first = s.student_start[senders]
-    key = selection_key(model, first, n)
-    return _lowest_per_school(first, n, key, model.exchanges.pars.students)
+    per_school = model.exchanges.pars.students
+    goers = []
+    for group in _groups(n, KEYED_AT_ONCE):
+        key = selection_key(model, first[group], n[group])
+        goers.append(_lowest_per_school(first[group], n[group], key, per_school))
+    return np.concatenate(goers) if len(goers) > 1 else goers[0]
+
+
+def _groups(n: np.ndarray, at_once: int) -> list[slice]:
+    """Consecutive slices of schools holding about `at_once` students each (at least one
+    school each)."""
+    ends = np.cumsum(n)
+    cuts = np.searchsorted(ends, np.arange(at_once, int(ends[-1]), at_once), side="right")
+    edges = np.unique(np.concatenate(([0], cuts, [n.size])))
+    return [slice(a, b) for a, b in pairwise(edges)]
 
 
 def selection_key(model: TutorialNetworkModel, first: np.ndarray, n: np.ndarray) -> np.ndarray:

@@ -219,40 +219,48 @@ def _month_pass(
         if skip[s]:  # deferred: nothing to do, nothing summed
             continue
         first, end = start[s], start[s] + n_students[s]
-        if done[s] == through - 1:  # the month's lesson for everyone (every month but catch-ups)
-            _lessons(first, end, score, engagement,
-                     lesson_keep, lesson_add, settle_keep, settle_add)  # fmt: skip
-        elif done[s] < through:
+        monthly = done[s] == through - 1  # the month's lesson for everyone (all but catch-ups)
+        if not monthly and done[s] < through:
             _sit_through(
                 first, end, through, done[s], grade, last_cohort, steps_per_year,
                 score, engagement, lesson_keep, lesson_add, settle_keep, settle_add,
             )  # fmt: skip
+        demonstrating_here = demonstrating[s]
+        # One pass: each student's lesson, demonstration and its part of the sums, the sums
+        # kept in local variables (added in student order, as they always were).
+        shown, scores, engaged, above = 0, np.float64(0), np.float64(0), np.float64(0)
+        goods, excellents, givers, student_tutors, temas_mastered = 0, 0, 0, 0, 0
         for i in range(first, end):
-            if demonstrating[s]:
-                demonstrations[s] += _demonstrate(i, temas, progress, mastered, tutors, score,
-                                                  engagement, worth, boost)  # fmt: skip
-            score_sum[s] += score[i]
-            at_good[s] += score[i] >= good
-            at_excellent[s] += score[i] >= excellent
-            engaged_sum[s] += engagement[i]
-            if engagement[i] > rest:
-                above_sum[s] += engagement[i] - rest
-            giving[s] += engagement[i] >= voluntary
-            tutoring[s] += tutors[i] >= 0
+            if monthly:
+                _lesson(i, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add)
+            if demonstrating_here:
+                shown += _demonstrate(i, temas, progress, mastered, tutors, score,
+                                      engagement, worth, boost)  # fmt: skip
+            student_score, student_engagement = score[i], engagement[i]
+            scores += student_score
+            goods += student_score >= good
+            excellents += student_score >= excellent
+            engaged += student_engagement
+            if student_engagement > rest:
+                above += student_engagement - rest
+            givers += student_engagement >= voluntary
+            student_tutors += tutors[i] >= 0
             value = mastered[i]
             while value:
                 value &= value - np.uint64(1)  # clears the lowest set bit
-                bits[s] += 1
+                temas_mastered += 1
+        demonstrations[s] += shown
+        score_sum[s], engaged_sum[s], above_sum[s] = scores, engaged, above
+        at_good[s], at_excellent[s], giving[s] = goods, excellents, givers
+        tutoring[s], bits[s] = student_tutors, temas_mastered
     return score_sum, at_good, at_excellent, engaged_sum, above_sum, giving, tutoring, bits
 
 
-@njit(cache=True)
-def _lessons(first, end, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add):
-    """A month in the default culture for students first..end-1: the lesson, then engagement
-    settles. A student's months follow one another; students are independent of each other."""
-    for i in range(first, end):
-        score[i] = score[i] * lesson_keep + lesson_add
-        engagement[i] = engagement[i] * settle_keep + settle_add
+@njit(cache=True, inline="always")
+def _lesson(i, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add):
+    """A month in the default culture for student i: the lesson, then engagement settles."""
+    score[i] = score[i] * lesson_keep + lesson_add
+    engagement[i] = engagement[i] * settle_keep + settle_add
 
 
 @njit(cache=True)
@@ -263,9 +271,8 @@ def _sit_through(first, end, through, done, grade, last_cohort, steps_per_year,
     in grade g entered with the cohort g years before the newest)."""
     for i in range(first, end):
         entered = last_cohort - np.int64(grade[i]) * steps_per_year
-        for _ in range(through - max(done, entered)):
-            _lessons(i, i + 1, score, engagement,
-                     lesson_keep, lesson_add, settle_keep, settle_add)  # fmt: skip
+        for _ in range(through - max(done, entered)):  # a student's months follow one another
+            _lesson(i, score, engagement, lesson_keep, lesson_add, settle_keep, settle_add)
 
 
 @njit(cache=True)

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
-
+from sim import libm
 from sim.kinds import EventKind
 from sim.params import EventParams
 from sim.practice import demonstrations_shown, genuine_schools, school_adopted
@@ -67,7 +66,7 @@ def open_if_seen(model: TutorialNetworkModel) -> None:
     o = model.openings
     if o.visited or withdrawn(model) or not model.movement_active:
         return  # authorities visit the movement's schools (000 l.115)
-    if model.rng.random() >= -np.expm1(-o.pars.visibility * visibility(model)):
+    if model.rng.random() >= -libm.expm1(-o.pars.visibility * visibility(model)):
         return
     o.visited = True
     target = round(o.pars.pilot_per_genuine_school * int(genuine_schools(model).sum()))

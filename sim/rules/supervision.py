@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from sim import libm
 from sim.kinds import Stance
 from sim.practice import adopters_per_school, school_adopted
 from sim.rules.diffusion import genuine_demonstrations_per_zone
@@ -85,7 +86,7 @@ def win_over(model: TutorialNetworkModel) -> None:
     p = model.params.behaviour.supervision
     sup = model.supervisors
     demonstrating = genuine_demonstrations_per_zone(model)
-    p_convert = -np.expm1(-p.conversion_rate * demonstrating)
+    p_convert = -libm.expm1(-p.conversion_rate * demonstrating)
     # An overloaded supervisor has no time to visit demonstrations.
     convert = (sup.stance == Stance.ENFORCE) & (sup.load <= 1.0)
     convert &= model.rng.random(sup.stance.size) < p_convert

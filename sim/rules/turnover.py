@@ -54,25 +54,80 @@ def setup(model: TutorialNetworkModel) -> Graduation:
     return Graduation()
 
 
-def continuing_chance(model: TutorialNetworkModel, students: np.ndarray) -> np.ndarray:
-    """Each graduate's chance of enrolling in upper secondary: engaged students more often go on
-    (000 l.55; assumption: linear in engagement above the default culture's)."""
+def continuing_terms(model: TutorialNetworkModel) -> tuple[np.float32, np.float32, np.float32]:
+    """A graduate's chance of enrolling in upper secondary, `base + slope × (engagement − rest)`
+    clipped to [0, 1]: engaged students more often go on (000 l.55; assumption: linear in
+    engagement above the default culture's)."""
     p = model.params.behaviour.students
-    chance = model.students.engagement[students]  # a copy, then worked on in place: at
-    chance -= np.float32(p.engagement_rest)  # national scale a cohort is millions of students
-    chance *= np.float32(p.continue_engagement)
-    chance += np.float32(p.continue_base)
-    return np.clip(chance, 0.0, 1.0, out=chance)
+    return (
+        np.float32(p.engagement_rest),
+        np.float32(p.continue_engagement),
+        np.float32(p.continue_base),
+    )
 
 
-def record_graduates(model: TutorialNetworkModel, leaving: np.ndarray) -> None:
-    """The expected share of this cohort's graduates who go on, by kind of school."""
-    chance = continuing_chance(model, leaving)
-    adopting = school_adopted(model)[model.students.school[leaving]]
-    g = model.graduation
+def record_graduates(model: TutorialNetworkModel, last: int) -> None:
+    """The expected share of this cohort's graduates (the students in grade `last`) who go on,
+    by kind of school."""
+    s, g = model.schools, model.graduation
+    # The graduates' chances, and whether each one's school adopts, in one pass over students
+    # (at national scale nine million of 28 million: no mask or index the size of them all).
+    chance, adopting = _graduates(
+        model.students.grade, np.int8(last), model.students.engagement,
+        school_adopted(model), s.student_start, s.n_students, *continuing_terms(model),
+    )  # fmt: skip
     g.continuing = _mean(chance)
-    g.continuing_adopting = _mean(chance[adopting])
-    g.continuing_other = _mean(chance[~adopting])
+    # Each kind's chances are gathered into the memory kept for the newcomers' draws (not yet
+    # drawn): at national scale a cohort's chances are tens of megabytes.
+    room = _room(g, chance.size)
+    g.continuing_adopting = _mean(_gather(chance, adopting, room))
+    np.logical_not(adopting, out=adopting)
+    g.continuing_other = _mean(_gather(chance, adopting, room))
+
+
+def _room(g: Graduation, size: int) -> np.ndarray:
+    """The kept memory for a cohort of `size`, grown when a cohort needs more."""
+    if g.draws.size < size:
+        g.draws = np.empty(size, dtype=np.float32)
+    return g.draws
+
+
+@njit(cache=True)
+def _graduates(grade, last, engagement, adopting, start, n_students, rest, slope, base):
+    """Of the students in grade `last`, in student order: the chance of going on, in the float32
+    arithmetic of `continuing_terms`, and whether its school adopts."""
+    chance = np.empty(_count_in_grade(grade, last), dtype=np.float32)
+    in_adopting = np.empty(chance.size, dtype=np.bool_)
+    at = 0
+    for s in range(start.size):
+        for i in range(start[s], start[s] + n_students[s]):
+            if grade[i] >= last:
+                c = (engagement[i] - rest) * slope + base
+                chance[at] = min(max(c, np.float32(0.0)), np.float32(1.0))
+                in_adopting[at] = adopting[s]
+                at += 1
+    return chance, in_adopting
+
+
+@njit(cache=True)
+def _count_in_grade(grade, last):
+    """Students in grade `last` (or above)."""
+    n = 0
+    for g in grade:
+        n += g >= last
+    return n
+
+
+@njit(cache=True)
+def _gather(values, which, room):
+    """values[which] (a mask), in order, written into `room` (numpy's own gather into given
+    memory still makes a temporary copy)."""
+    at = 0
+    for i in range(values.size):
+        if which[i]:
+            room[at] = values[i]
+            at += 1
+    return room[:at]
 
 
 def _mean(x: np.ndarray) -> float:
@@ -86,16 +141,12 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
     p = model.params.behaviour
     st = model.students
     last = p.turnover.cohort_years - 1
-    leaving = st.grade >= last  # a mask: an index would be 8 bytes a leaver
     if not model.classrooms.deferred:  # a run that observes no student records no graduate
-        record_graduates(model, leaving)
-    n_leaving = int(np.count_nonzero(leaving))
-    del leaving
+        record_graduates(model, last)
+    n_leaving = _count_in_grade(st.grade, np.int8(last))
     # The newcomers' draws, in student order, as `initial_scores` takes them.
     g = model.graduation
-    if g.draws.size < n_leaving:
-        g.draws = np.empty(n_leaving, dtype=np.float32)
-    normal = model.rng.standard_normal(dtype=np.float32, out=g.draws[:n_leaving])
+    normal = model.rng.standard_normal(dtype=np.float32, out=_room(g, n_leaving)[:n_leaving])
     taste = model.rng.integers(0, TASTES, size=n_leaving, dtype=np.uint16)
     _renew(
         np.int8(last), st.school, model.schools.achievement,
