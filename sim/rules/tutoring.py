@@ -155,27 +155,32 @@ def _inquire_schools(
             if supply[k] > 0:
                 offered |= np.uint64(1) << np.uint64(k)
         for i in range(lo, hi):
+            free = False
+            for h in range(held):
+                k = temas[h, i]
+                if k < 0:
+                    free = True
+                elif progress[h, i] < one:
+                    if supply[k] == 0:
+                        temas[h, i] = -1  # no tutor offers it any more: the inquiry is abandoned
+                        progress[h, i] = 0
+                        free = True
+                    else:
+                        demand[k] += 1
+            if not free:
+                continue
             # What it could take: offered, neither mastered nor held. In a school whose
             # students have mastered what is offered this is empty, and choice is skipped.
             open_temas = offered & ~mastered[i]
             for h in range(held):
-                k = temas[h, i]
-                if k < 0:
-                    continue
-                if progress[h, i] < one and supply[k] == 0:
-                    temas[h, i] = -1  # no tutor offers it any more: the inquiry is abandoned
-                    progress[h, i] = 0
-                else:
-                    open_temas &= ~(np.uint64(1) << np.uint64(k))
+                if temas[h, i] >= 0:
+                    open_temas &= ~(np.uint64(1) << np.uint64(temas[h, i]))
             for h in range(held):
                 if temas[h, i] < 0 and open_temas:
                     k = _choose(open_temas, taste[i])
                     temas[h, i] = k
                     open_temas &= ~(np.uint64(1) << np.uint64(k))
-            for h in range(held):
-                k = temas[h, i]
-                if k >= 0 and progress[h, i] < one:
-                    demand[k] += 1
+                    demand[k] += 1  # a tema just taken is under way (its progress is 0)
         # What a month of inquiry in tema k gives at this school's pace, before the student's
         # interest, time and effort: the same float32 products, taken once per tema.
         paced = np.zeros(fund, dtype=np.float32)
