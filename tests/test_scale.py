@@ -240,6 +240,23 @@ def test_national_system_has_every_student_of_mexico():
 
 
 # --------------------------------------------------------------------------- compiled loops
+def test_building_a_model_loads_the_cached_compiled_loops():
+    """Once numba's cache holds the loops, a new process loads them when it builds its first
+    model, so that no month pays for it; what was loaded is what a first call would load."""
+    script = (
+        "from runs.config import load_params\n"
+        "from sim.model import TutorialNetworkModel\n"
+        "from sim.rules import lessons, tutoring\n"
+        "m = TutorialNetworkModel(load_params(['scenario=hybrid', 'years=1']), seed=3)\n"
+        "print(len(tutoring._inquire_schools.signatures), len(lessons._month_pass.signatures))\n"
+        "m.run(12)\n"
+    )
+    run = [sys.executable, "-c", script]
+    subprocess.run(run, cwd=ROOT, check=True, capture_output=True, timeout=300)  # fills the cache
+    done = subprocess.run(run, cwd=ROOT, check=True, capture_output=True, text=True, timeout=300)
+    assert done.stdout.split() == ["1", "1"]  # inquiry loaded before any school practises
+
+
 def test_the_compiled_interest_is_the_hash_for_every_taste_and_tema():
     """The inquiry loop computes interests in 32-bit arithmetic: the same value as
     `catalogue.interest` for all 65,536 tastes and 64 temas, and choice takes the most
