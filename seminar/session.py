@@ -23,6 +23,7 @@ from seminar.picture import HEIGHT_PX, WIDTH_PX, Picture, Scene, school_layout, 
 from seminar.plots import Plots
 from seminar.settings import Levers, params_for, run_seed
 from seminar.story import LENSES, SchoolHistory, lens_colours, school_story
+from sim.compiled import load_cached_loops
 from sim.kinds import EventKind, Stance
 from sim.metrics import school_states
 from sim.model import TutorialNetworkModel
@@ -70,6 +71,7 @@ class SeminarRun:
         self.levers = levers
         self.params = params_for(levers)  # ConfigError (one line) for a bad combination
         self.injections = injections
+        load_cached_loops()  # the page's first month must not wait for numba to load them
         self.model = TutorialNetworkModel(self.params, seed=run_seed(levers))
         self.lock = threading.RLock()
         self.failure: str | None = None

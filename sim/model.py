@@ -9,7 +9,7 @@ from typing import Any, ClassVar, overload
 import mesa
 import numpy as np
 
-from sim import compiled, metrics, network
+from sim import metrics, network
 from sim.agents import MinistryNode, Student, Supervisor, Teacher
 from sim.kinds import EventKind, Origin
 from sim.params import ConfigError, Params
@@ -49,7 +49,6 @@ class TutorialNetworkModel(mesa.Model):
         handles_max: int = DEFAULT_HANDLES_MAX,
     ) -> None:
         super().__init__(rng=seed)
-        compiled.load_cached_loops()  # the compiled loops load now, not in the first months
         self.params = params
         self.seed = seed
         system = self.build_system()

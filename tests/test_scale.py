@@ -240,21 +240,37 @@ def test_national_system_has_every_student_of_mexico():
 
 
 # --------------------------------------------------------------------------- compiled loops
-def test_building_a_model_loads_the_cached_compiled_loops():
-    """Once numba's cache holds the loops, a new process loads them when it builds its first
-    model, so that no month pays for it; what was loaded is what a first call would load."""
+def test_the_seminar_run_loads_the_cached_compiled_loops_before_its_first_month():
+    """Once numba's cache holds the loops, the seminar app's run (and the benchmark) load them
+    before the first month, so that no month pays for it; a batch run loads each on first
+    call."""
     script = (
+        "import sys\n"
         "from runs.config import load_params\n"
         "from sim.model import TutorialNetworkModel\n"
-        "from sim.rules import lessons, tutoring\n"
+        "from sim.rules import tutoring\n"
         "m = TutorialNetworkModel(load_params(['scenario=hybrid', 'years=1']), seed=3)\n"
-        "print(len(tutoring._inquire_schools.signatures), len(lessons._month_pass.signatures))\n"
+        "print(len(tutoring._inquire_schools.signatures))\n"
         "m.run(12)\n"
+        "if sys.argv[1:] == ['seminar']:\n"
+        "    from seminar.session import SeminarRun\n"
+        "    from seminar.settings import injected_events, preset\n"
+        "    from sim.compiled import _loops\n"
+        "    before = sum(len(loop.signatures) for loop in _loops())\n"
+        "    SeminarRun(preset('hybrid'), injected_events())\n"
+        "    print(before, sum(len(loop.signatures) for loop in _loops()))\n"
     )
-    run = [sys.executable, "-c", script]
-    subprocess.run(run, cwd=ROOT, check=True, capture_output=True, timeout=300)  # fills the cache
-    done = subprocess.run(run, cwd=ROOT, check=True, capture_output=True, text=True, timeout=300)
-    assert done.stdout.split() == ["1", "1"]  # inquiry loaded before any school practises
+    batch = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, check=True, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert batch.stdout.split() == ["0"]  # inquiry not loaded before a school practises
+    app = subprocess.run(
+        [sys.executable, "-c", script, "seminar"], cwd=ROOT, check=True, capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    loaded_by_the_run, loaded_with_the_app = map(int, app.stdout.split()[1:])
+    assert loaded_with_the_app > loaded_by_the_run  # the cache held loops the run never called
 
 
 def test_the_compiled_interest_is_the_hash_for_every_taste_and_tema():
