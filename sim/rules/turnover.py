@@ -45,8 +45,9 @@ class Graduation:
     continuing: float = math.nan
     continuing_adopting: float = math.nan
     continuing_other: float = math.nan
-    # Room for the newcomers' score draws, kept from year to year: at national scale a cohort is
-    # nine million draws, and fresh memory for them each year costs as much as drawing them.
+    # Room for the newcomers' score draws (and, before them, the graduates' chances), kept from
+    # year to year: at national scale a cohort is nine million draws, and fresh memory for them
+    # each year costs as much as drawing them.
     draws: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.float32))
 
 
@@ -66,15 +67,16 @@ def continuing_terms(model: TutorialNetworkModel) -> tuple[np.float32, np.float3
     )
 
 
-def record_graduates(model: TutorialNetworkModel, last: int) -> None:
-    """The expected share of this cohort's graduates (the students in grade `last`) who go on,
-    by kind of school."""
+def record_graduates(model: TutorialNetworkModel, last: int, n_leaving: int) -> None:
+    """The expected share of this cohort's graduates (the `n_leaving` students in grade `last`)
+    who go on, by kind of school."""
     s, g = model.schools, model.graduation
     # The graduates' chances, and whether each one's school adopts, in one pass over students
     # (at national scale nine million of 28 million: no mask or index the size of them all).
     chance, adopting = _graduates(
         model.students.grade, np.int8(last), model.students.engagement,
         school_adopted(model), s.student_start, s.n_students, *continuing_terms(model),
+        n_leaving,
     )  # fmt: skip
     g.continuing = _mean(chance)
     # Each kind's chances are gathered into the memory kept for the newcomers' draws (not yet
@@ -93,10 +95,10 @@ def _room(g: Graduation, size: int) -> np.ndarray:
 
 
 @njit(cache=True)
-def _graduates(grade, last, engagement, adopting, start, n_students, rest, slope, base):
+def _graduates(grade, last, engagement, adopting, start, n_students, rest, slope, base, count):
     """Of the students in grade `last`, in student order: the chance of going on, in the float32
-    arithmetic of `continuing_terms`, and whether its school adopts."""
-    chance = np.empty(_count_in_grade(grade, last), dtype=np.float32)
+    arithmetic of `continuing_terms`, and whether its school adopts (`count` of them)."""
+    chance = np.empty(count, dtype=np.float32)
     in_adopting = np.empty(chance.size, dtype=np.bool_)
     at = 0
     for s in range(start.size):
@@ -141,9 +143,9 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
     p = model.params.behaviour
     st = model.students
     last = p.turnover.cohort_years - 1
-    if not model.classrooms.deferred:  # a run that observes no student records no graduate
-        record_graduates(model, last)
     n_leaving = _count_in_grade(st.grade, np.int8(last))
+    if not model.classrooms.deferred:  # a run that observes no student records no graduate
+        record_graduates(model, last, n_leaving)
     # The newcomers' draws, in student order, as `initial_scores` takes them.
     g = model.graduation
     normal = model.rng.standard_normal(dtype=np.float32, out=_room(g, n_leaving)[:n_leaving])
