@@ -299,7 +299,9 @@ def _demonstrating_before_inquiry(model) -> None:
     practising = np.flatnonzero(school_adopted(model))
     demonstrating = np.zeros(s.count, dtype=bool)
     demonstrating[practising[tutoring.demonstration_day(model, practising)]] = True
-    lessons._pass(model, demonstrating, np.zeros(s.count, dtype=bool))  # no lesson: only the day
+    # No lesson, only the day; its sums are kept, as the month's own pass keeps them (the month's
+    # lessons below carry its counts of tutors and temas mastered).
+    model.student_sums = lessons._pass(model, demonstrating, np.zeros(s.count, dtype=bool))
     if practising.size:
         tutoring.inquire(model, practising)
     lessons.hold_lessons(model, np.zeros(s.count, dtype=bool))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+from sim.threads import threads_for
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -23,13 +25,14 @@ def genuine_share_of_contacts(model: TutorialNetworkModel, genuine: np.ndarray) 
         others = (genuine.sum() - genuine) / max(n - 1, 1)
         return others.astype(np.float32)
     ties = model.ties
-    return _genuine_share(
-        t.school, genuine, np.flatnonzero(genuine), ties.indptr, ties.indices,
-        model.schools.n_teachers, model.schools.count, model.tie_degree,
-    )  # fmt: skip
+    with threads_for(t.school.size):
+        return _genuine_share(
+            t.school, genuine, np.flatnonzero(genuine), ties.indptr, ties.indices,
+            model.schools.n_teachers, model.schools.count, model.tie_degree,
+        )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _genuine_share(school, genuine, genuine_idx, indptr, indices, n_teachers, n_schools, degree):
     """The share, from the genuine teachers' ties only: the movement's few hundred teachers, not
     the country's million, are what a month has to walk (ties are symmetric, each worth one)."""
@@ -40,7 +43,7 @@ def _genuine_share(school, genuine, genuine_idx, indptr, indices, n_teachers, n_
         for k in range(indptr[i], indptr[i + 1]):
             tied[indices[k]] += np.float32(1.0)
     share = np.zeros(school.size, np.float32)
-    for t in range(school.size):
+    for t in prange(school.size):  # each teacher's own share from the counts above
         contacts = np.float64(n_teachers[school[t]] - 1) + np.float64(degree[t])
         if contacts > 0:
             others = np.float64(at_school[school[t]] - genuine[t])

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numba.core.extending import overload
+from numba.cpython.unsafe.numbers import trailing_zeros  # LLVM's cttz
 
 TASTES = 1 << 16  # a student's taste is a uint16; its interests are a function of it
 
@@ -103,3 +105,17 @@ def popcount64(mask: np.ndarray) -> np.ndarray:
     """Number of set bits of each value of a uint64 array (temas in each bit set)."""
     as_bytes = np.ascontiguousarray(mask, dtype=np.uint64).view(np.uint8).reshape(-1, 8)
     return np.unpackbits(as_bytes, axis=1).sum(axis=1)
+
+
+def lowest_member(members: int) -> int:
+    """The lowest tema of a non-empty uint64 bit set (in compiled loops, one instruction)."""
+    members = int(members)
+    return (members & -members).bit_length() - 1
+
+
+@overload(lowest_member, inline="always")
+def _lowest_member_compiled(members):
+    def count_trailing_zeros(members):
+        return trailing_zeros(members)
+
+    return count_trailing_zeros

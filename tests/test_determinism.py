@@ -64,7 +64,7 @@ def test_a_run_is_the_same_whatever_the_number_of_threads(monkeypatch):
     )
     runs = []
     for threshold in (np.iinfo(np.int64).max, 0):  # one thread, then all of them
-        monkeypatch.setattr(sim.threads, "PARALLEL_FROM_STUDENTS", threshold)
+        monkeypatch.setattr(sim.threads, "PARALLEL_FROM_AGENTS", threshold)
         model = TutorialNetworkModel(p, seed=5)
         model.run()
         runs.append(model)
@@ -81,11 +81,11 @@ def test_small_systems_run_in_one_thread_and_large_ones_in_all():
     """A second thread would hold back a sweep's workers sharing the cores (sim/threads.py)."""
     import numba
 
-    from sim.threads import PARALLEL_FROM_STUDENTS, threads_for
+    from sim.threads import PARALLEL_FROM_AGENTS, threads_for
 
-    with threads_for(PARALLEL_FROM_STUDENTS - 1):
+    with threads_for(PARALLEL_FROM_AGENTS - 1):
         assert numba.get_num_threads() == 1
-    with threads_for(PARALLEL_FROM_STUDENTS):
+    with threads_for(PARALLEL_FROM_AGENTS):
         assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS
 
 
@@ -96,7 +96,7 @@ def test_a_job_beside_a_sweeps_other_jobs_keeps_to_one_thread(monkeypatch):
 
     import sim.threads
     from experiments.launch import jobs_share_cores
-    from sim.threads import PARALLEL_FROM_STUDENTS, share_cores, threads_for
+    from sim.threads import PARALLEL_FROM_AGENTS, share_cores, threads_for
 
     joblib = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
     ray = "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher"
@@ -111,7 +111,7 @@ def test_a_job_beside_a_sweeps_other_jobs_keeps_to_one_thread(monkeypatch):
     assert not jobs_share_cores({"_target_": joblib, "n_jobs": -1}, multirun=False)
     monkeypatch.setattr(sim.threads, "_ceiling", None)
     share_cores()
-    with threads_for(PARALLEL_FROM_STUDENTS):
+    with threads_for(PARALLEL_FROM_AGENTS):
         assert numba.get_num_threads() == 1
 
 

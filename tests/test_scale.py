@@ -302,6 +302,26 @@ def test_the_compiled_interest_is_the_hash_for_every_taste_and_tema():
     assert _choose(np.uint64(1) << np.uint64(63), np.uint16(7)) == 63
 
 
+def test_catalogues_are_grouped_by_school_in_teacher_order():
+    """The counting sort of the adopters gives what a stable sort by school gives: each
+    school's adopters' catalogues, in teacher order, between its offsets (schools without
+    adopters empty, the last school included)."""
+    from sim.rules.tutoring import _catalogues_by_school
+
+    rng = np.random.default_rng(5)
+    n_schools = 40
+    school = rng.integers(0, n_schools - 1, 2_000).astype(np.int32)  # the last school has none
+    adopted = rng.random(school.size) < 0.3
+    catalogue = rng.integers(0, 2**63, school.size, dtype=np.uint64)
+    grouped, offsets = _catalogues_by_school(school, adopted, catalogue, n_schools)
+    adopters = np.flatnonzero(adopted)
+    order = adopters[np.argsort(school[adopters], kind="stable")]
+    assert np.array_equal(grouped, catalogue[order])
+    counts = np.bincount(school[adopters], minlength=n_schools)
+    assert np.array_equal(offsets, np.concatenate([[0], np.cumsum(counts)]))
+    assert offsets[-1] == offsets[-2]
+
+
 def test_compiled_tutoring_equals_the_same_loops_interpreted_bit_for_bit(monkeypatch):
     """The compiled loops compute what their Python text says: two runs with one seed, one
     through numba's compiled loops and one through the same functions run by the interpreter
@@ -317,8 +337,12 @@ def test_compiled_tutoring_equals_the_same_loops_interpreted_bit_for_bit(monkeyp
         with monkeypatch.context() as patch:
             for module, name in (
                 (tutoring_rules, "_inquire_schools"),
+                (tutoring_rules, "_catalogues_by_school"),
                 (tutoring_rules, "_tutors_offered"),
+                (tutoring_rules, "_choose_temas"),
                 (tutoring_rules, "_choose"),
+                (tutoring_rules, "_pace_temas"),
+                (tutoring_rules, "_advance"),
                 (lessons_rules, "_month_pass"),
                 (lessons_rules, "_demonstrate"),
             ):

@@ -36,6 +36,7 @@ from sim.threads import threads_for
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
+_NONE = np.zeros(0, dtype=np.int64)  # no earlier counts: the pass counts everywhere
 _SUMMED = (
     "score", "good", "excellent", "engagement", "above_rest", "voluntary", "tutors", "mastered"
 )  # fmt: skip
@@ -45,7 +46,10 @@ _SUMMED = (
 class StudentSums:
     """Per school, sums over its students of what the month reports (as the students stand after
     the month's lessons): kept on the model as ``model.student_sums`` and taken again whenever
-    the students change outside the month's pass (the yearly cohort)."""
+    the students change outside the month's pass (the yearly cohort). A student's temas mastered
+    and the tema it tutors change only on its school's demonstration day (and with the cohort):
+    the month's pass counts them again only in the schools that demonstrate, and carries the
+    others' counts over from the sums it replaces."""
 
     n_students: np.ndarray
     score: np.ndarray  # float64: sum of scores
@@ -182,6 +186,10 @@ def _pass(
     cut = model.enlace
     rooms = model.classrooms
     done = rooms.done
+    # The month's own pass carries the tutors and temas mastered over from last month's sums
+    # where no demonstration changed them; every other pass counts them everywhere.
+    earlier = model.student_sums if due else None
+    carried = due
     if not rooms.deferred:  # every classroom is current: this month's lesson if due, or none
         done = np.full(s.count, model.steps - int(due), dtype=np.int32)
     with threads_for(st.score.size):
@@ -193,7 +201,8 @@ def _pass(
             np.float32(b.catalogue.tema_worth), np.float32(b.students.demonstration_boost),
             s.demonstrations, np.float32(b.students.engagement_rest),
             np.float32(cut.good), np.float32(cut.excellent),
-            np.float32(b.students.voluntary_threshold),
+            np.float32(b.students.voluntary_threshold), carried,
+            earlier.tutors if carried else _NONE, earlier.mastered if carried else _NONE,
         )  # fmt: skip
     if rooms.deferred:
         rooms.done[~skip] = model.steps
@@ -206,11 +215,12 @@ def _month_pass(
     start, n_students, demonstrating, skip, through, done, grade, last_cohort, steps_per_year,
     score, engagement, temas, progress, mastered, tutors,
     lesson_keep, lesson_add, settle_keep, settle_add, worth, boost, demonstrations,
-    rest, good, excellent, voluntary,
+    rest, good, excellent, voluntary, carried, tutors_before, mastered_before,
 ):  # fmt: skip
     """Each school not skipped: its students have their lessons through month `through` (this
     month's, none if they have had them, or all they are owed), hold the demonstration day if
-    due, and are summed."""
+    due, and are summed; if `carried`, a school that does not demonstrate keeps its counts of
+    tutors and temas mastered from `tutors_before` and `mastered_before`."""
     n = start.size
     score_sum, engaged_sum, above_sum = np.zeros(n), np.zeros(n), np.zeros(n)
     at_good, at_excellent = np.zeros(n, np.int64), np.zeros(n, np.int64)
@@ -226,6 +236,7 @@ def _month_pass(
                 score, engagement, lesson_keep, lesson_add, settle_keep, settle_add,
             )  # fmt: skip
         demonstrating_here = demonstrating[s]
+        counted = demonstrating_here or not carried  # else no tutor or mastery changed here
         # One pass: each student's lesson, demonstration and its part of the sums, the sums
         # kept in local variables (added in student order, as they always were).
         shown, scores, engaged, above = 0, np.float64(0), np.float64(0), np.float64(0)
@@ -244,11 +255,14 @@ def _month_pass(
             if student_engagement > rest:
                 above += student_engagement - rest
             givers += student_engagement >= voluntary
-            student_tutors += tutors[i] >= 0
-            value = mastered[i]
-            while value:
-                value &= value - np.uint64(1)  # clears the lowest set bit
-                temas_mastered += 1
+            if counted:
+                student_tutors += tutors[i] >= 0
+                value = mastered[i]
+                while value:
+                    value &= value - np.uint64(1)  # clears the lowest set bit
+                    temas_mastered += 1
+        if not counted:  # the rows of `mastered` and `tutors` are left unread
+            student_tutors, temas_mastered = tutors_before[s], mastered_before[s]
         demonstrations[s] += shown
         score_sum[s], engaged_sum[s], above_sum[s] = scores, engaged, above
         at_good[s], at_excellent[s], giving[s] = goods, excellents, givers

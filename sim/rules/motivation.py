@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.kinds import Origin, Stance
 from sim.practice import adopters_per_school, genuine_teachers
 from sim.rules.mandate import required_schools, required_teachers
+from sim.threads import threads_for
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -32,7 +33,8 @@ TERMS = (
 def terms(model: TutorialNetworkModel) -> dict[str, np.ndarray]:
     """Per teacher, each push on motivation this month, by name (the explainer shows them)."""
     pushes = np.empty((len(TERMS), model.teachers.school.size))
-    _motivation_pass(*_inputs(model), pushes)
+    with threads_for(model.teachers.school.size):
+        _motivation_pass(*_inputs(model), pushes)
     # Paperwork and recovery are worked out in float32 (single-precision state): shown as such.
     return {
         name: row.astype(np.float32) if name in ("paperwork", "recovery") else row
@@ -42,7 +44,8 @@ def terms(model: TutorialNetworkModel) -> dict[str, np.ndarray]:
 
 def update_motivation(model: TutorialNetworkModel) -> None:
     """Motivation moves by the sum of its terms, within [0, 1]."""
-    _motivation_pass(*_inputs(model), np.empty((len(TERMS), 0)))
+    with threads_for(model.teachers.school.size):
+        _motivation_pass(*_inputs(model), np.empty((len(TERMS), 0)))
 
 
 def _inputs(model: TutorialNetworkModel) -> tuple:
@@ -63,7 +66,7 @@ def _inputs(model: TutorialNetworkModel) -> tuple:
     )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _motivation_pass(
     school, adopted, admin_load, motivation, motivation0, required,
     engagement, punished, sheltered, n_teachers, zone, adopters, enforcing, leeway,
@@ -82,7 +85,7 @@ def _motivation_pass(
     With room for them in `pushes` (6 × teachers) they are written there; otherwise motivation
     moves by their sum, within [0, 1] (one loop for both, so the explainer shows what moves)."""
     show = pushes.shape[1] > 0
-    for i in range(school.size):
+    for i in prange(school.size):  # each teacher writes only its own motivation
         sc = school[i]
         joined = np.float64(adopted[i])
         engaged = reward * joined * np.float64(engagement[sc])

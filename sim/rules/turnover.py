@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.kinds import Origin
 from sim.population import TASTES
 from sim.practice import school_adopted
 from sim.rules.lessons import newcomers_entered
+from sim.threads import threads_for
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -111,13 +112,16 @@ def _graduates(grade, last, engagement, adopting, start, n_students, rest, slope
     return chance, in_adopting
 
 
-@njit(cache=True)
-def _count_in_grade(grade, last):
-    """Students in grade `last` (or above)."""
-    n = 0
-    for g in grade:
-        n += g >= last
-    return n
+@njit(cache=True, parallel=True)
+def _leavers_per_school(grade, last, start, n_students):
+    """Students in grade `last` (or above), per school."""
+    leavers = np.zeros(start.size, dtype=np.int64)
+    for s in prange(start.size):
+        n = 0
+        for i in range(start[s], start[s] + n_students[s]):
+            n += grade[i] >= last
+        leavers[s] = n
+    return leavers
 
 
 @njit(cache=True)
@@ -141,50 +145,60 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
     if not model.is_end_of_school_year():
         return
     p = model.params.behaviour
-    st = model.students
+    st, schools = model.students, model.schools
     last = p.turnover.cohort_years - 1
-    n_leaving = _count_in_grade(st.grade, np.int8(last))
+    with threads_for(st.grade.size):
+        leavers = _leavers_per_school(st.grade, np.int8(last), schools.student_start,
+                                      schools.n_students)  # fmt: skip
+    n_leaving = int(leavers.sum())
     if not model.classrooms.deferred:  # a run that observes no student records no graduate
         record_graduates(model, last, n_leaving)
     # The newcomers' draws, in student order, as `initial_scores` takes them.
     g = model.graduation
     normal = model.rng.standard_normal(dtype=np.float32, out=_room(g, n_leaving)[:n_leaving])
     taste = model.rng.integers(0, TASTES, size=n_leaving, dtype=np.uint16)
-    _renew(
-        np.int8(last), st.school, model.schools.achievement,
-        np.float32(p.assessment.initial_spread), normal, taste,
-        np.float32(p.students.engagement_rest),
-        st.grade, st.score, st.taste, st.temas, st.progress, st.mastered, st.tutors, st.engagement,
-    )  # fmt: skip
+    # Each school's newcomers take the draws that follow the schools' before it, so schools can
+    # renew side by side and the draws still fall in student order.
+    first_draw = np.cumsum(leavers) - leavers
+    with threads_for(st.grade.size):
+        _renew(
+            np.int8(last), schools.student_start, schools.n_students, first_draw,
+            schools.achievement, np.float32(p.assessment.initial_spread), normal, taste,
+            np.float32(p.students.engagement_rest),
+            st.grade, st.score, st.taste, st.temas, st.progress, st.mastered, st.tutors,
+            st.engagement,
+        )  # fmt: skip
     newcomers_entered(model)  # the students changed outside the month's pass
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _renew(
-    last, school, achievement, spread, normal, new_taste, rest,
+    last, start, n_students, first_draw, achievement, spread, normal, new_taste, rest,
     grade, score, taste, temas, progress, mastered, tutors, engagement,
 ):  # fmt: skip
-    """One pass over the students: everyone moves up a grade; a student in the last grade
-    leaves and a newcomer takes its place, knowing no tema, at the resting engagement, with a
-    score drawn around its school's achievement (`sim.system.initial_scores`, same arithmetic)."""
-    k = 0
-    for i in range(grade.size):
-        if grade[i] < last:
-            grade[i] += 1
-            continue
-        grade[i] = 0
-        s = normal[k] * spread + achievement[school[i]]
-        score[i] = min(max(s, np.float32(0.0)), np.float32(1.0))
-        taste[i] = new_taste[k]
-        # Written only where not already clear: the state of students the practice never
-        # reached stays untouched memory (zero pages the system need not provide).
-        for h in range(temas.shape[0]):
-            if temas[h, i] != -1:
-                temas[h, i] = -1
-            if progress[h, i] != 0:
-                progress[h, i] = 0
-        if mastered[i] != 0:
-            mastered[i] = 0
-        tutors[i] = -1
-        engagement[i] = rest
-        k += 1
+    """One pass over the students, school by school: everyone moves up a grade; a student in
+    the last grade leaves and a newcomer takes its place, knowing no tema, at the resting
+    engagement, with a score drawn around its school's achievement
+    (`sim.system.initial_scores`, same arithmetic)."""
+    for s in prange(start.size):
+        k = first_draw[s]
+        for i in range(start[s], start[s] + n_students[s]):
+            if grade[i] < last:
+                grade[i] += 1
+                continue
+            grade[i] = 0
+            drawn = normal[k] * spread + achievement[s]
+            score[i] = min(max(drawn, np.float32(0.0)), np.float32(1.0))
+            taste[i] = new_taste[k]
+            # Written only where not already clear: the state of students the practice never
+            # reached stays untouched memory (zero pages the system need not provide).
+            for h in range(temas.shape[0]):
+                if temas[h, i] != -1:
+                    temas[h, i] = -1
+                if progress[h, i] != 0:
+                    progress[h, i] = 0
+            if mastered[i] != 0:
+                mastered[i] = 0
+            tutors[i] = -1
+            engagement[i] = rest
+            k += 1

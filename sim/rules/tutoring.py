@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim import libm
+from sim.population import lowest_member
 from sim.practice import adopters_per_school, per_school, school_adopted
 from sim.rules.catalogue import interest_of, work_out_new_temas
 from sim.rules.lessons import catch_up, hold_lessons
@@ -83,13 +84,10 @@ def school_fidelity(model: TutorialNetworkModel) -> np.ndarray:
 
 
 def adopters_by_school(model: TutorialNetworkModel) -> tuple[np.ndarray, np.ndarray]:
-    """Adopted teachers' catalogues grouped by school: (temas in school order, offsets)."""
+    """Adopted teachers' catalogues grouped by school, in teacher order within each school:
+    (temas in school order, offsets)."""
     t = model.teachers
-    adopters = np.flatnonzero(t.adopted)
-    order = adopters[np.argsort(t.school[adopters], kind="stable")]
-    offsets = np.zeros(model.schools.count + 1, dtype=np.int64)
-    np.cumsum(np.bincount(t.school[order], minlength=model.schools.count), out=offsets[1:])
-    return t.temas[order], offsets
+    return _catalogues_by_school(t.school, t.adopted, t.temas, model.schools.count)
 
 
 def speed_by_interest(model: TutorialNetworkModel) -> np.ndarray:
@@ -132,6 +130,12 @@ def demonstration_day(model: TutorialNetworkModel, schools: np.ndarray) -> np.nd
 # national scale there are tens of millions of students: one loop touches each once.
 
 
+# Schools a thread takes at a time: each task sets up its tema counts once for all of them
+# (at national scale a hundred thousand schools practise; one allocation each cost 5-7% of the
+# month's inquiry).
+SCHOOLS_PER_TASK = 32
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def _inquire_schools(
     schools, start, n_students, teacher_temas, offsets, pace,
@@ -139,73 +143,123 @@ def _inquire_schools(
     fund, effort, speed, per_teacher, per_student_tutor,
     voluntary_threshold, voluntary_factor, engagement_gain,
 ):  # fmt: skip
-    held = temas.shape[0]
-    one = np.float32(1.0)
+    """A month of choice and inquiry in each of the `schools`."""
     # Schools are independent (each touches only its own students), so they run in parallel
     # threads with their own tema counts, and the result is the same whatever the thread count.
-    for j in prange(schools.size):
-        s = schools[j]
-        supply = np.zeros(fund, dtype=np.float32)
-        demand = np.zeros(fund, dtype=np.int32)
-        lo, hi = start[s], start[s] + n_students[s]
-        _tutors_offered(s, lo, hi, teacher_temas, offsets, tutors, per_teacher,
-                        per_student_tutor, supply)  # fmt: skip
-        offered = np.uint64(0)  # the temas someone here offers, as a set
-        for k in range(fund):
-            if supply[k] > 0:
-                offered |= np.uint64(1) << np.uint64(k)
-        for i in range(lo, hi):
-            free = False
-            for h in range(held):
-                k = temas[h, i]
-                if k < 0:
+    for task in prange((schools.size + SCHOOLS_PER_TASK - 1) // SCHOOLS_PER_TASK):
+        supply = np.empty(fund, dtype=np.float32)
+        demand = np.empty(fund, dtype=np.int32)
+        paced = np.empty(fund, dtype=np.float32)
+        first = task * SCHOOLS_PER_TASK
+        for j in range(first, min(first + SCHOOLS_PER_TASK, schools.size)):
+            s = schools[j]
+            lo, hi = start[s], start[s] + n_students[s]
+            _tutors_offered(s, lo, hi, teacher_temas, offsets, tutors, per_teacher,
+                            per_student_tutor, supply)  # fmt: skip
+            _choose_temas(lo, hi, supply, temas, progress, mastered, taste, demand)
+            _pace_temas(pace[s], supply, demand, paced)
+            _advance(lo, hi, paced, temas, progress, taste, engagement, effort, speed,
+                     voluntary_threshold, voluntary_factor, engagement_gain)  # fmt: skip
+
+
+@njit(cache=True)
+def _choose_temas(lo, hi, supply, temas, progress, mastered, taste, demand):
+    """Students lo..hi-1 give up a tema nobody offers any more, and each free place takes the
+    offered tema it likes best of those it has neither mastered nor holds; `demand` counts the
+    temas under way."""
+    held = temas.shape[0]
+    one = np.float32(1.0)
+    demand[:] = 0
+    offered = np.uint64(0)  # the temas someone here offers, as a set
+    for k in range(supply.size):
+        if supply[k] > 0:
+            offered |= np.uint64(1) << np.uint64(k)
+    for i in range(lo, hi):
+        free = False
+        for h in range(held):
+            k = temas[h, i]
+            if k < 0:
+                free = True
+            elif progress[h, i] < one:
+                if supply[k] == 0:
+                    temas[h, i] = -1  # no tutor offers it any more: the inquiry is abandoned
+                    progress[h, i] = 0
                     free = True
-                elif progress[h, i] < one:
-                    if supply[k] == 0:
-                        temas[h, i] = -1  # no tutor offers it any more: the inquiry is abandoned
-                        progress[h, i] = 0
-                        free = True
-                    else:
-                        demand[k] += 1
-            if not free:
+                else:
+                    demand[k] += 1
+        if not free:
+            continue
+        # What it could take: offered, neither mastered nor held. In a school whose students
+        # have mastered what is offered this is empty, and choice is skipped.
+        open_temas = offered & ~mastered[i]
+        for h in range(held):
+            if temas[h, i] >= 0:
+                open_temas &= ~(np.uint64(1) << np.uint64(temas[h, i]))
+        for h in range(held):
+            if temas[h, i] < 0 and open_temas:
+                k = _choose(open_temas, taste[i])
+                temas[h, i] = k
+                open_temas &= ~(np.uint64(1) << np.uint64(k))
+                demand[k] += 1  # a tema just taken is under way (its progress is 0)
+
+
+@njit(cache=True)
+def _pace_temas(pace, supply, demand, paced):
+    """What a month of inquiry in tema k gives at this school's pace, before the student's
+    interest, time and effort: the same float32 products, taken once per tema. Tutors share
+    their places among the students under way in the tema."""
+    one = np.float32(1.0)
+    for k in range(supply.size):
+        paced[k] = 0
+        if demand[k] > 0:
+            paced[k] = pace * min(one, supply[k] / np.float32(demand[k]))
+
+
+@njit(cache=True, error_model="numpy")
+def _advance(lo, hi, paced, temas, progress, taste, engagement, effort, speed,
+             voluntary_threshold, voluntary_factor, engagement_gain):  # fmt: skip
+    """Students lo..hi-1 inquire a month into each tema under way, sharing their time among
+    them; what they make engages them."""
+    held = temas.shape[0]
+    one = np.float32(1.0)
+    for i in range(lo, hi):
+        active = 0
+        for h in range(held):
+            if temas[h, i] >= 0 and progress[h, i] < one:
+                active += 1
+        if active == 0:
+            continue
+        own_time = voluntary_factor if engagement[i] >= voluntary_threshold else one
+        made = np.float32(0.0)
+        for h in range(held):
+            k = temas[h, i]
+            if k < 0 or progress[h, i] >= one:
                 continue
-            # What it could take: offered, neither mastered nor held. In a school whose
-            # students have mastered what is offered this is empty, and choice is skipped.
-            open_temas = offered & ~mastered[i]
-            for h in range(held):
-                if temas[h, i] >= 0:
-                    open_temas &= ~(np.uint64(1) << np.uint64(temas[h, i]))
-            for h in range(held):
-                if temas[h, i] < 0 and open_temas:
-                    k = _choose(open_temas, taste[i])
-                    temas[h, i] = k
-                    open_temas &= ~(np.uint64(1) << np.uint64(k))
-                    demand[k] += 1  # a tema just taken is under way (its progress is 0)
-        # What a month of inquiry in tema k gives at this school's pace, before the student's
-        # interest, time and effort: the same float32 products, taken once per tema.
-        paced = np.zeros(fund, dtype=np.float32)
-        for k in range(fund):
-            if demand[k] > 0:
-                paced[k] = pace[s] * min(one, supply[k] / np.float32(demand[k]))
-        for i in range(lo, hi):
-            active = 0
-            for h in range(held):
-                if temas[h, i] >= 0 and progress[h, i] < one:
-                    active += 1
-            if active == 0:
-                continue
-            own_time = voluntary_factor if engagement[i] >= voluntary_threshold else one
-            made = np.float32(0.0)
-            for h in range(held):
-                k = temas[h, i]
-                if k < 0 or progress[h, i] >= one:
-                    continue
-                step = paced[k] * speed[interest_of(taste[i], k)] * own_time
-                step = step / np.float32(active) / effort[k]
-                new = min(one, progress[h, i] + step)
-                made += new - progress[h, i]
-                progress[h, i] = new
-            engagement[i] += engagement_gain * made * (one - engagement[i])
+            step = paced[k] * speed[interest_of(taste[i], k)] * own_time
+            step = step / np.float32(active) / effort[k]
+            new = min(one, progress[h, i] + step)
+            made += new - progress[h, i]
+            progress[h, i] = new
+        engagement[i] += engagement_gain * made * (one - engagement[i])
+
+
+@njit(cache=True)
+def _catalogues_by_school(school, adopted, catalogue, n_schools):
+    """A counting sort of the adopters by school: a stable sort's order in two passes over the
+    teachers (sorting the national system's adopters took some 30 ms a month)."""
+    offsets = np.zeros(n_schools + 1, dtype=np.int64)
+    for i in range(school.size):
+        if adopted[i]:
+            offsets[school[i] + 1] += 1
+    for s in range(n_schools):
+        offsets[s + 1] += offsets[s]
+    grouped = np.empty(offsets[n_schools], dtype=catalogue.dtype)
+    filled = offsets[:-1].copy()
+    for i in range(school.size):
+        if adopted[i]:
+            grouped[filled[school[i]]] = catalogue[i]
+            filled[school[i]] += 1
+    return grouped, offsets
 
 
 @njit(cache=True)
@@ -229,12 +283,13 @@ def _tutors_offered(
 def _choose(open_temas, taste):
     """Of the temas in the set `open_temas` (not empty), the one that interests a student of
     this taste most (the lowest-numbered on ties)."""
-    # Every tema of the 64-bit set at once, without a branch (the compiler runs it on vector
-    # lanes): a key that orders by interest, then by lower number; a tema not in the set has
-    # interest 0 below every open one's 1..256.
+    # Only the set's members are scored (a dozen or so of the 64 places), each by a key that
+    # orders by interest, then by lower number: the largest key wins.
     best = np.uint32(0)
-    for k in range(64):
-        open_k = np.uint32(open_temas >> np.uint64(k)) & np.uint32(1)
-        score = (np.uint32(interest_of(taste, k)) + np.uint32(1)) * open_k
+    rest = open_temas
+    while rest:
+        k = lowest_member(rest)
+        score = np.uint32(interest_of(taste, k)) + np.uint32(1)
         best = max(best, (score << np.uint32(6)) | np.uint32(63 - k))
+        rest &= rest - np.uint64(1)  # clears it
     return 63 - np.int64(best & np.uint32(63))
