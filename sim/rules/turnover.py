@@ -68,17 +68,18 @@ def continuing_terms(model: TutorialNetworkModel) -> tuple[np.float32, np.float3
     )
 
 
-def record_graduates(model: TutorialNetworkModel, last: int, n_leaving: int) -> None:
-    """The expected share of this cohort's graduates (the `n_leaving` students in grade `last`)
-    who go on, by kind of school."""
+def record_graduates(model: TutorialNetworkModel, last: int, leavers: np.ndarray) -> None:
+    """The expected share of this cohort's graduates (the students in grade `last`, `leavers`
+    of them per school) who go on, by kind of school."""
     s, g = model.schools, model.graduation
     # The graduates' chances, and whether each one's school adopts, in one pass over students
     # (at national scale nine million of 28 million: no mask or index the size of them all).
-    chance, adopting = _graduates(
-        model.students.grade, np.int8(last), model.students.engagement,
-        school_adopted(model), s.student_start, s.n_students, *continuing_terms(model),
-        n_leaving,
-    )  # fmt: skip
+    with threads_for(model.students.grade.size):
+        chance, adopting = _graduates(
+            model.students.grade, np.int8(last), model.students.engagement,
+            school_adopted(model), s.student_start, s.n_students, _first_of(leavers),
+            int(leavers.sum()), *continuing_terms(model),
+        )  # fmt: skip
     g.continuing = _mean(chance)
     # Each kind's chances are gathered into the memory kept for the newcomers' draws (not yet
     # drawn): at national scale a cohort's chances are tens of megabytes.
@@ -95,14 +96,22 @@ def _room(g: Graduation, size: int) -> np.ndarray:
     return g.draws
 
 
-@njit(cache=True)
-def _graduates(grade, last, engagement, adopting, start, n_students, rest, slope, base, count):
-    """Of the students in grade `last`, in student order: the chance of going on, in the float32
-    arithmetic of `continuing_terms`, and whether its school adopts (`count` of them)."""
+def _first_of(leavers: np.ndarray) -> np.ndarray:
+    """Per school, where its leavers start among all the cohort's, in student order."""
+    return np.cumsum(leavers) - leavers
+
+
+@njit(cache=True, parallel=True)
+def _graduates(
+    grade, last, engagement, adopting, start, n_students, first, count, rest, slope, base
+):  # fmt: skip
+    """Of the students in grade `last` (`count`, a school's from `first`), in student order: the
+    chance of going on, in the float32 arithmetic of `continuing_terms`, and whether its school
+    adopts."""
     chance = np.empty(count, dtype=np.float32)
-    in_adopting = np.empty(chance.size, dtype=np.bool_)
-    at = 0
-    for s in range(start.size):
+    in_adopting = np.empty(count, dtype=np.bool_)
+    for s in prange(start.size):
+        at = first[s]
         for i in range(start[s], start[s] + n_students[s]):
             if grade[i] >= last:
                 c = (engagement[i] - rest) * slope + base
@@ -152,14 +161,14 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
                                       schools.n_students)  # fmt: skip
     n_leaving = int(leavers.sum())
     if not model.classrooms.deferred:  # a run that observes no student records no graduate
-        record_graduates(model, last, n_leaving)
+        record_graduates(model, last, leavers)
     # The newcomers' draws, in student order, as `initial_scores` takes them.
     g = model.graduation
     normal = model.rng.standard_normal(dtype=np.float32, out=_room(g, n_leaving)[:n_leaving])
     taste = model.rng.integers(0, TASTES, size=n_leaving, dtype=np.uint16)
     # Each school's newcomers take the draws that follow the schools' before it, so schools can
     # renew side by side and the draws still fall in student order.
-    first_draw = np.cumsum(leavers) - leavers
+    first_draw = _first_of(leavers)
     with threads_for(st.grade.size):
         _renew(
             np.int8(last), schools.student_start, schools.n_students, first_draw,
