@@ -47,15 +47,65 @@ BANDWIDTH_BYTES = 512 * 2**20
 IMPORT_TARGET_S = 2.5
 
 
-def run_workload(workload: Workload, progress: bool) -> dict[str, Any]:
-    """Run one workload in a fresh Python process and return its measurements."""
+def run_workload(
+    workload: Workload, progress: bool, checkout: Path | None = None
+) -> dict[str, Any]:
+    """Run one workload in a fresh Python process and return its measurements: of this
+    version, or of the version in `checkout` (its own `sim` and `benchmarks`)."""
     command = [sys.executable, "-m", "benchmarks.workloads", json.dumps(asdict(workload))]
     if progress:
         command.append("--progress")
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+    env = None
+    if checkout is not None:
+        env = {**os.environ, "PYTHONPATH": str(checkout)}
+    done = subprocess.run(
+        command, stdout=subprocess.PIPE, text=True, check=False, cwd=checkout, env=env
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"workload '{workload.name}' ({workload.engine}) failed")
+        where = f" in {checkout}" if checkout is not None else ""
+        raise RuntimeError(f"workload '{workload.name}' ({workload.engine}) failed{where}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(
+    workload: Workload, progress: bool, repeat: int, baseline: Path | None
+) -> dict[str, Any]:
+    """The workload's measurements, `repeat` times, alternating with the baseline's when one is
+    given (the fast engine only): on a machine whose speed drifts, runs made one right after
+    the other are what can be compared. Keeps the run of median stepping time, with every
+    run's stepping time beside it."""
+    here, there = [], []
+    for _ in range(repeat):
+        here.append(run_workload(workload, progress))
+        if baseline is not None and workload.engine == "fast":
+            there.append(run_workload(workload, progress, baseline))
+    result = _median_run(here)
+    result["runs_s"] = [r["run_s"] for r in here]
+    if there:
+        other = _median_run(there)
+        result["baseline_runs_s"] = [r["run_s"] for r in there]
+        result["baseline_wall_s"] = other["wall_s"]
+        result["baseline_peak_rss_gb"] = other["peak_rss_gb"]
+        # Pairwise: each run over the baseline's run made right after it, then the median.
+        ratios = sorted(b["run_s"] / a["run_s"] for a, b in zip(here, there, strict=True))
+        result["vs_baseline"] = ratios[len(ratios) // 2]
+    return result
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return sorted(runs, key=lambda r: r["run_s"])[len(runs) // 2]
+
+
+def checkout_of(path: Path) -> Path:
+    """A checkout of another version of the project, for --baseline (one line if it is not)."""
+    needed = [path / "sim" / "model.py", path / "benchmarks" / "workloads.py"]
+    missing = [str(f.relative_to(path)) for f in needed if not f.is_file()]
+    if missing:
+        raise ValueError(
+            f"--baseline: {path} is not a checkout of this project (no {missing[0]}); "
+            "make one with `git worktree add DIR COMMIT`"
+        )
+    return path.resolve()
 
 
 def add_ratios(results: list[dict[str, Any]], bandwidth: float) -> None:
@@ -113,7 +163,10 @@ def check_targets(results: list[dict[str, Any]], min_ratio: float) -> list[str]:
 def format_table(results: list[dict[str, Any]]) -> str:
     import pandas as pd
 
-    table = pd.DataFrame(results)[list(COLUMNS)].rename(columns=COLUMNS)
+    columns = dict(COLUMNS)
+    if any("vs_baseline" in r for r in results):
+        columns["vs_baseline"] = "x baseline"
+    table = pd.DataFrame(results).reindex(columns=list(columns)).rename(columns=columns)
     formats = {
         "wall s": "{:.1f}",
         "cpu s": "{:.1f}",
@@ -125,8 +178,11 @@ def format_table(results: list[dict[str, Any]]) -> str:
         "agent-steps/s": "{:.3g}",
         "x reference": "{:.0f}",
         "x floor": "{:.1f}",
+        "x baseline": "{:.2f}",
     }
     for col, fmt in formats.items():
+        if col not in table:
+            continue
         table[col] = table[col].map(lambda x, f=fmt: "-" if x != x else f.format(x))
     return table.to_string(index=False)
 
@@ -151,9 +207,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-ratio", type=float, default=100.0, help="target vs the reference")
     parser.add_argument("--json", type=Path, help="also write the measurements to this file")
     parser.add_argument("--no-progress", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="CHECKOUT",
+        help="a checkout of another version (git worktree add DIR COMMIT): every fast workload "
+        "runs there too, alternating with this one, and the table says how many times faster "
+        "this version steps",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, metavar="N", help="runs per workload; the median is kept"
+    )
     args = parser.parse_args(argv)
     if args.reference_steps < 1:
         parser.error("--reference-steps: must be at least 1")
+    if args.repeat < 1:
+        parser.error("--repeat: must be at least 1")
+    baseline = None
+    if args.baseline is not None:
+        try:
+            baseline = checkout_of(args.baseline)
+        except ValueError as err:
+            parser.error(str(err))
     chosen = workloads(tiny=args.tiny, reference_steps=args.reference_steps)
     if args.only:
         names = {n.strip() for n in args.only.split(",")}
@@ -165,19 +240,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(machine(), flush=True)
     results = []
     for w in chosen:
-        result = run_workload(w, progress)
+        result = measure(w, progress, args.repeat, baseline)
         result["steps_setting"] = w.steps
         results.append(result)
-        print(
-            f"  {w.name} ({w.engine}): {result['wall_s']:.1f} s, {result['peak_rss_gb']:.2f} GB",
-            flush=True,
-        )
+        line = f"  {w.name} ({w.engine}): {result['wall_s']:.1f} s, {result['peak_rss_gb']:.2f} GB"
+        if "vs_baseline" in result:
+            line += (
+                f"; the baseline {result['baseline_wall_s']:.1f} s, "
+                f"{result['baseline_peak_rss_gb']:.2f} GB"
+            )
+        print(line, flush=True)
     # Measured after the workloads: a child process would inherit this one's peak memory.
     bandwidth, import_s = copy_bandwidth(), import_seconds()
     print(f"  memory copy bandwidth: {bandwidth / 1e9:.1f} GB/s (one core)")
     print(f"  import sim.model in a fresh process: {import_s:.2f} s")
     add_ratios(results, bandwidth)
     print(format_table(results))
+    if baseline is not None:
+        print(f"  baseline: {baseline}; stepping times of runs made one right after the other")
+        for r in results:
+            if "vs_baseline" in r:
+                here = ", ".join(f"{x:.3g}" for x in r["runs_s"])
+                there = ", ".join(f"{x:.3g}" for x in r["baseline_runs_s"])
+                print(
+                    f"  {r['name']}: {here} s here, {there} s in the baseline: "
+                    f"{r['vs_baseline']:.2f}x as fast (median of the pairs)"
+                )
     for r in results:
         if r["engine"] == "fast" and r["state_bytes"] == r["state_bytes"]:
             print(

@@ -224,6 +224,29 @@ def test_tiny_benchmark_runs_every_workload_and_reports_the_figures(tmp_path):
     assert all(r["vs_floor"] > 0 for r in results if r["engine"] == "fast")
 
 
+def test_benchmark_against_a_baseline_checkout_alternates_and_keeps_every_run(tmp_path):
+    """`--baseline CHECKOUT --repeat N`: each fast workload runs N times here and N times in the
+    other checkout (here the project itself), the median kept, the ratio taken pair by pair;
+    a folder that is not a checkout is refused in one line before anything runs."""
+    out = tmp_path / "bench.json"
+    command = [sys.executable, "-m", "benchmarks", "--tiny", "--only", "seminar", "--no-progress"]
+    done = subprocess.run(
+        [*command, "--baseline", str(ROOT), "--repeat", "2", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (result,) = json.loads(out.read_text())
+    assert len(result["runs_s"]) == len(result["baseline_runs_s"]) == 2
+    assert result["run_s"] in result["runs_s"]
+    assert result["vs_baseline"] > 0 and "x baseline" in done.stdout
+    refused = subprocess.run(
+        [*command, "--baseline", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
+    )
+    assert refused.returncode == 2 and refused.stdout == ""  # nothing ran
+    said = refused.stderr.strip().splitlines()[-1]
+    assert said.startswith("python -m benchmarks: error: --baseline") and str(tmp_path) in said
+
+
 # --------------------------------------------------------------------------- national
 @pytest.mark.slow
 def test_national_system_has_every_student_of_mexico():
