@@ -325,6 +325,22 @@ def test_the_compiled_interest_is_the_hash_for_every_taste_and_tema():
     assert _choose(np.uint64(1) << np.uint64(63), np.uint16(7)) == 63
 
 
+def test_the_lowest_keys_are_a_stable_sorts_first():
+    """`population.lowest` picks what a stable sort's first n are, ties at the cut included
+    (the lowest-numbered of them, in index order), NaN keys last."""
+    from sim.population import lowest
+
+    rng = np.random.default_rng(8)
+    keys = [
+        rng.random(500),
+        rng.integers(0, 7, 500).astype(np.float32),  # many ties, some at every cut
+        np.where(rng.random(500) < 0.1, np.nan, rng.integers(0, 5, 500)),
+    ]
+    for key in keys:
+        for n in (0, 1, 3, 37, 250, 449, 499, 500, 600):
+            assert np.array_equal(lowest(key, n), np.argsort(key, kind="stable")[:n]), n
+
+
 def test_catalogues_are_grouped_by_school_in_teacher_order():
     """The counting sort of the adopters gives what a stable sort by school gives: each
     school's adopters' catalogues, in teacher order, between its offsets (schools without

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numba import njit
 
+from sim.population import lowest
+
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
@@ -66,7 +68,7 @@ def punish_lowest(model: TutorialNetworkModel) -> None:
     if not ranks_every_school(model):
         return
     n = round(testing.punish_share * s.count)
-    s.punished[np.argsort(model.school_score, kind="stable")[:n]] = True
+    s.punished[lowest(model.school_score, n)] = True
 
 
 def levels(scores: np.ndarray, cutoffs: Cutoffs) -> tuple[float, float]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sim.kinds import Origin
+from sim.population import lowest
 from sim.practice import school_adopted, training_quality
 from sim.rules.adoption import enrol
 from sim.rules.reversal import withdrawn
@@ -128,7 +129,7 @@ def near_movement(model: TutorialNetworkModel, n: int) -> np.ndarray:
     candidates = np.flatnonzero(~adopted & ~s.mandated)
     # Ties broken at random through a seeded jitter smaller than one school.
     score = per_zone[s.zone[candidates]] + 0.5 * model.rng.random(candidates.size)
-    return candidates[np.argsort(-score, kind="stable")[:n]]
+    return candidates[lowest(-score, n)]
 
 
 def invite(model: TutorialNetworkModel, schools: np.ndarray) -> None:
