@@ -188,8 +188,7 @@ def _pass(
     done = rooms.done
     # The month's own pass carries the tutors and temas mastered over from last month's sums
     # where no demonstration changed them; every other pass counts them everywhere.
-    earlier = model.student_sums if due else None
-    carried = due
+    earlier = model.student_sums if due else None  # (none yet when the first sums are taken)
     if not rooms.deferred:  # every classroom is current: this month's lesson if due, or none
         done = np.full(s.count, model.steps - int(due), dtype=np.int32)
     with threads_for(st.score.size):
@@ -201,8 +200,8 @@ def _pass(
             np.float32(b.catalogue.tema_worth), np.float32(b.students.demonstration_boost),
             s.demonstrations, np.float32(b.students.engagement_rest),
             np.float32(cut.good), np.float32(cut.excellent),
-            np.float32(b.students.voluntary_threshold), carried,
-            earlier.tutors if carried else _NONE, earlier.mastered if carried else _NONE,
+            np.float32(b.students.voluntary_threshold), due,
+            earlier.tutors if due else _NONE, earlier.mastered if due else _NONE,
         )  # fmt: skip
     if rooms.deferred:
         rooms.done[~skip] = model.steps

@@ -68,17 +68,19 @@ def continuing_terms(model: TutorialNetworkModel) -> tuple[np.float32, np.float3
     )
 
 
-def record_graduates(model: TutorialNetworkModel, last: int, leavers: np.ndarray) -> None:
-    """The expected share of this cohort's graduates (the students in grade `last`, `leavers`
-    of them per school) who go on, by kind of school."""
+def record_graduates(
+    model: TutorialNetworkModel, last: int, first: np.ndarray, n_leaving: int
+) -> None:
+    """The expected share of this cohort's graduates (the `n_leaving` students in grade `last`,
+    each school's from `first` on) who go on, by kind of school."""
     s, g = model.schools, model.graduation
     # The graduates' chances, and whether each one's school adopts, in one pass over students
     # (at national scale nine million of 28 million: no mask or index the size of them all).
     with threads_for(model.students.grade.size):
         chance, adopting = _graduates(
             model.students.grade, np.int8(last), model.students.engagement,
-            school_adopted(model), s.student_start, s.n_students, _first_of(leavers),
-            int(leavers.sum()), *continuing_terms(model),
+            school_adopted(model), s.student_start, s.n_students, first, n_leaving,
+            *continuing_terms(model),
         )  # fmt: skip
     g.continuing = _mean(chance)
     # Each kind's chances are gathered into the memory kept for the newcomers' draws (not yet
@@ -160,18 +162,18 @@ def graduate_cohort(model: TutorialNetworkModel) -> None:
         leavers = _leavers_per_school(st.grade, np.int8(last), schools.student_start,
                                       schools.n_students)  # fmt: skip
     n_leaving = int(leavers.sum())
+    # Each school's leavers, and newcomers, follow the schools' before it in student order, so
+    # schools can be passed over side by side.
+    first = _first_of(leavers)
     if not model.classrooms.deferred:  # a run that observes no student records no graduate
-        record_graduates(model, last, leavers)
+        record_graduates(model, last, first, n_leaving)
     # The newcomers' draws, in student order, as `initial_scores` takes them.
     g = model.graduation
     normal = model.rng.standard_normal(dtype=np.float32, out=_room(g, n_leaving)[:n_leaving])
     taste = model.rng.integers(0, TASTES, size=n_leaving, dtype=np.uint16)
-    # Each school's newcomers take the draws that follow the schools' before it, so schools can
-    # renew side by side and the draws still fall in student order.
-    first_draw = _first_of(leavers)
     with threads_for(st.grade.size):
         _renew(
-            np.int8(last), schools.student_start, schools.n_students, first_draw,
+            np.int8(last), schools.student_start, schools.n_students, first,
             schools.achievement, np.float32(p.assessment.initial_spread), normal, taste,
             np.float32(p.students.engagement_rest),
             st.grade, st.score, st.taste, st.temas, st.progress, st.mastered, st.tutors,
