@@ -382,6 +382,8 @@ def test_compiled_tutoring_equals_the_same_loops_interpreted_bit_for_bit(monkeyp
                 (tutoring_rules, "_choose"),
                 (tutoring_rules, "_pace_temas"),
                 (tutoring_rules, "_advance"),
+                (tutoring_rules, "_advance_two"),
+                (tutoring_rules, "_advance_any"),
                 (lessons_rules, "_month_pass"),
                 (lessons_rules, "_demonstrate"),
             ):
@@ -392,3 +394,30 @@ def test_compiled_tutoring_equals_the_same_loops_interpreted_bit_for_bit(monkeyp
             for f in a.__dataclass_fields__:
                 assert np.array_equal(getattr(a, f), getattr(b, f)), (compiled.steps, f)
     assert (compiled.students.progress > 0).any()  # the loops did work: students inquired
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_inquiry_over_two_places_is_the_loop_over_any_number_bit_for_bit(seed):
+    """The two-place inquiry (the default, in straight-line code) computes what the loop over
+    any number of places does, for every mix of free, under way and finished places."""
+    from sim.rules.tutoring import _advance_any, _advance_two
+
+    rng = np.random.default_rng(seed)
+    n, fund = 20_000, 40
+    temas = rng.integers(-1, fund, size=(2, n)).astype(np.int8)
+    progress = rng.choice([0.0, 0.3, 0.99, 1.0], size=(2, n)).astype(np.float32)
+    progress[temas < 0] = 0
+    taste = rng.integers(0, 2**16, size=n, dtype=np.uint16)
+    engagement = rng.random(n, dtype=np.float32)
+    paced = rng.random(fund, dtype=np.float32) * np.float32(0.2)
+    effort = np.exp(rng.standard_normal(fund)).astype(np.float32)
+    speed = np.linspace(0.5, 1.5, 256, dtype=np.float32)
+    terms = (np.float32(0.6), np.float32(1.5), np.float32(0.1))
+    results = []
+    for advance in (_advance_two, _advance_any):
+        state = (temas.copy(), progress.copy(), engagement.copy())
+        advance(0, n, paced, state[0], state[1], taste, state[2], effort, speed, *terms)
+        results.append(state)
+    (t2, p2, e2), (ta, pa, ea) = results
+    assert np.array_equal(t2, ta) and np.array_equal(p2, pa) and np.array_equal(e2, ea)
+    assert not np.array_equal(p2, progress)  # students inquired

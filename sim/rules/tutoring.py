@@ -220,27 +220,79 @@ def _advance(lo, hi, paced, temas, progress, taste, engagement, effort, speed,
              voluntary_threshold, voluntary_factor, engagement_gain):  # fmt: skip
     """Students lo..hi-1 inquire a month into each tema under way, sharing their time among
     them; what they make engages them."""
+    if temas.shape[0] == 2:  # the default
+        _advance_two(lo, hi, paced, temas, progress, taste, engagement, effort, speed,
+                     voluntary_threshold, voluntary_factor, engagement_gain)  # fmt: skip
+    else:
+        _advance_any(lo, hi, paced, temas, progress, taste, engagement, effort, speed,
+                     voluntary_threshold, voluntary_factor, engagement_gain)  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
+def _advance_any(lo, hi, paced, temas, progress, taste, engagement, effort, speed,
+                 voluntary_threshold, voluntary_factor, engagement_gain):  # fmt: skip
+    """`_advance` for students holding any number of temas."""
     held = temas.shape[0]
     one = np.float32(1.0)
     for i in range(lo, hi):
         active = 0
         for h in range(held):
-            if temas[h, i] >= 0 and progress[h, i] < one:
-                active += 1
+            active += (temas[h, i] >= 0) & (progress[h, i] < one)
         if active == 0:
             continue
-        own_time = voluntary_factor if engagement[i] >= voluntary_threshold else one
+        e = engagement[i]
+        own_time = voluntary_factor if e >= voluntary_threshold else one
         made = np.float32(0.0)
         for h in range(held):
-            k = temas[h, i]
-            if k < 0 or progress[h, i] >= one:
+            k, before = temas[h, i], progress[h, i]
+            if k < 0 or before >= one:
                 continue
-            step = paced[k] * speed[interest_of(taste[i], k)] * own_time
-            step = step / np.float32(active) / effort[k]
-            new = min(one, progress[h, i] + step)
-            made += new - progress[h, i]
-            progress[h, i] = new
-        engagement[i] += engagement_gain * made * (one - engagement[i])
+            after = _inquiry(before, k, taste[i], active, own_time, paced, effort, speed)
+            made += after - before
+            progress[h, i] = after
+        engagement[i] = _engaged(e, made, engagement_gain)
+
+
+@njit(cache=True, error_model="numpy")
+def _advance_two(lo, hi, paced, temas, progress, taste, engagement, effort, speed,
+                 voluntary_threshold, voluntary_factor, engagement_gain):  # fmt: skip
+    """`_advance` for students holding two temas, each place's tema and progress loaded once
+    (a third faster than the loop over places, whose reloads the compiler cannot avoid)."""
+    one = np.float32(1.0)
+    for i in range(lo, hi):
+        k0, k1 = temas[0, i], temas[1, i]
+        before0, before1 = progress[0, i], progress[1, i]
+        under_way0 = (k0 >= 0) & (before0 < one)
+        under_way1 = (k1 >= 0) & (before1 < one)
+        active = np.int64(under_way0) + np.int64(under_way1)
+        if active == 0:
+            continue
+        e = engagement[i]
+        own_time = voluntary_factor if e >= voluntary_threshold else one
+        made = np.float32(0.0)
+        if under_way0:
+            after = _inquiry(before0, k0, taste[i], active, own_time, paced, effort, speed)
+            made += after - before0
+            progress[0, i] = after
+        if under_way1:
+            after = _inquiry(before1, k1, taste[i], active, own_time, paced, effort, speed)
+            made += after - before1
+            progress[1, i] = after
+        engagement[i] = _engaged(e, made, engagement_gain)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _inquiry(progress, k, taste, active, own_time, paced, effort, speed):
+    """A tema's progress after a month of inquiry shared among `active` temas under way."""
+    step = paced[k] * speed[interest_of(taste, k)] * own_time
+    step = step / np.float32(active) / effort[k]
+    return min(np.float32(1.0), progress + step)
+
+
+@njit(cache=True, inline="always")
+def _engaged(engagement, made, gain):
+    """Engagement after a month in which the student made `made` of progress."""
+    return engagement + gain * made * (np.float32(1.0) - engagement)
 
 
 @njit(cache=True)
@@ -267,13 +319,12 @@ def _tutors_offered(
     s, lo, hi, teacher_temas, offsets, tutors, per_teacher, per_student_tutor, supply
 ):
     """Tutee places per tema at school s: adopted teachers' catalogues and student tutors."""
-    fund = supply.size
     supply[:] = 0
     for j in range(offsets[s], offsets[s + 1]):
-        mask = teacher_temas[j]
-        for k in range(fund):
-            if (mask >> np.uint64(k)) & np.uint64(1):
-                supply[k] += per_teacher
+        catalogue = teacher_temas[j]
+        while catalogue:  # its temas, lowest first
+            supply[lowest_member(catalogue)] += per_teacher
+            catalogue &= catalogue - np.uint64(1)  # clears it
     for i in range(lo, hi):
         if tutors[i] >= 0:
             supply[tutors[i]] += per_student_tutor
