@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numba.core.extending import overload
+from numba.core import types
+from numba.core.extending import intrinsic, overload
 from numba.cpython.unsafe.numbers import trailing_zeros  # LLVM's cttz
 
 TASTES = 1 << 16  # a student's taste is a uint16; its interests are a function of it
@@ -136,3 +137,26 @@ def _lowest_member_compiled(members):
         return trailing_zeros(members)
 
     return count_trailing_zeros
+
+
+def member_count(members: int) -> int:
+    """How many temas a uint64 bit set holds (in compiled loops, one instruction)."""
+    return int(members).bit_count()
+
+
+@intrinsic
+def _population_count(typingctx, members):
+    """LLVM's ctpop of a uint64: the processor's population count."""
+
+    def codegen(context, builder, signature, args):
+        return builder.ctpop(args[0])
+
+    return types.uint64(types.uint64), codegen
+
+
+@overload(member_count, inline="always")
+def _member_count_compiled(members):
+    def count_members(members):
+        return np.int64(_population_count(np.uint64(members)))
+
+    return count_members

@@ -56,18 +56,20 @@ def _per_school(school, weights, n_schools):
 
 @njit(cache=True)
 def _count_per_school(school, flags, words, n_schools):
-    """Flagged teachers per school, in teacher order; `words` are the flags eight at a time, so
-    a run of unflagged teachers (nearly all of them, at national scale) is skipped by the word."""
-    out = np.zeros(n_schools)
+    """Flagged teachers per school; `words` are the flags eight at a time, so a run of unflagged
+    teachers (nearly all of them, at national scale) is skipped by the word. Within a word each
+    flag is added as 0 or 1, in integers and without a branch: where a quarter of the teachers
+    are flagged a branch per teacher is mispredicted so often that it doubles the time. (Counts
+    are exact in any order, so the result is the same.)"""
+    out = np.zeros(n_schools, dtype=np.int32)  # a school's teachers: far fewer than 2^31
+    as_int = flags.view(np.uint8)
     for w in range(words.size):
         if words[w]:
             for i in range(8 * w, 8 * w + 8):
-                if flags[i]:
-                    out[school[i]] += 1.0
+                out[school[i]] += as_int[i]
     for i in range(8 * words.size, flags.size):
-        if flags[i]:
-            out[school[i]] += 1.0
-    return out
+        out[school[i]] += as_int[i]
+    return out.astype(np.float64)
 
 
 def adopters_per_school(model: TutorialNetworkModel) -> np.ndarray:

@@ -304,7 +304,7 @@ def test_the_compiled_interest_is_the_hash_for_every_taste_and_tema():
 
     from sim.population import TASTES
     from sim.rules.catalogue import interest, interest_of
-    from sim.rules.tutoring import _choose
+    from sim.rules.tutoring import _choose, _choose_two
 
     @njit
     def every_interest():
@@ -322,7 +322,30 @@ def test_the_compiled_interest_is_the_hash_for_every_taste_and_tema():
         members = [k for k in range(64) if (int(open_temas) >> k) & 1]
         best = max(members, key=lambda k: (table[taste, k], -k))
         assert _choose(np.uint64(open_temas), np.uint16(taste)) == best
+        runner_up = max(set(members) - {best}, key=lambda k: (table[taste, k], -k), default=-1)
+        assert _choose_two(np.uint64(open_temas), np.uint16(taste)) == (best, runner_up)
     assert _choose(np.uint64(1) << np.uint64(63), np.uint16(7)) == 63
+    assert _choose_two(np.uint64(1) << np.uint64(63), np.uint16(7)) == (63, -1)
+
+
+def test_the_compiled_bit_set_helpers_agree_with_python():
+    """A bit set's lowest member and its member count, compiled (one instruction each), are
+    what Python's integers give, for sets of one, many and all 64 temas."""
+    from numba import njit
+
+    from sim.population import lowest_member, member_count
+
+    @njit
+    def compiled(members):
+        return lowest_member(members), member_count(members)
+
+    rng = np.random.default_rng(4)
+    sets = [1, 2**63, 2**64 - 1, 0b1011000, *rng.integers(1, 2**63, 200, dtype=np.uint64)]
+    for members in sets:
+        as_int = int(members)
+        expected = ((as_int & -as_int).bit_length() - 1, bin(as_int).count("1"))
+        assert compiled(np.uint64(members)) == expected
+        assert (lowest_member(as_int), member_count(as_int)) == expected
 
 
 def test_the_lowest_keys_are_a_stable_sorts_first():
@@ -379,7 +402,10 @@ def test_compiled_tutoring_equals_the_same_loops_interpreted_bit_for_bit(monkeyp
                 (tutoring_rules, "_catalogues_by_school"),
                 (tutoring_rules, "_tutors_offered"),
                 (tutoring_rules, "_choose_temas"),
+                (tutoring_rules, "_choose_two_places"),
+                (tutoring_rules, "_choose_any_places"),
                 (tutoring_rules, "_choose"),
+                (tutoring_rules, "_choose_two"),
                 (tutoring_rules, "_pace_temas"),
                 (tutoring_rules, "_advance"),
                 (tutoring_rules, "_advance_two"),
@@ -421,3 +447,37 @@ def test_inquiry_over_two_places_is_the_loop_over_any_number_bit_for_bit(seed):
     (t2, p2, e2), (ta, pa, ea) = results
     assert np.array_equal(t2, ta) and np.array_equal(p2, pa) and np.array_equal(e2, ea)
     assert not np.array_equal(p2, progress)  # students inquired
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_choice_over_two_places_is_the_loop_over_any_number_bit_for_bit(seed):
+    """The two-place choice (the default, in straight-line code, the two best temas of a student
+    with both places free taken from one look) does what the loop over any number of places
+    does: the same temas dropped and taken, the same demand, for every mix of free, under way,
+    finished and abandoned places, and open sets of none, one and many temas."""
+    from sim.rules.tutoring import _choose_any_places, _choose_two_places
+
+    rng = np.random.default_rng(seed)
+    n, fund = 20_000, 40
+    temas = np.maximum(rng.integers(-10, fund, size=(2, n)), -1).astype(np.int8)  # a fifth free
+    same = temas[0] == temas[1]
+    temas[1, same & (temas[0] >= 0)] = -1  # a student never holds a tema twice
+    progress = rng.choice([0.0, 0.3, 0.99, 1.0], size=(2, n)).astype(np.float32)
+    progress[temas < 0] = 0
+    mastered = rng.integers(0, 2**40, size=n, dtype=np.uint64) & rng.integers(
+        0, 2**40, size=n, dtype=np.uint64
+    )
+    mastered[: n // 10] = np.uint64(2**fund - 1)  # nothing left open to them
+    taste = rng.integers(0, 2**16, size=n, dtype=np.uint16)
+    supply = np.where(rng.random(fund) < 0.7, rng.random(fund), 0).astype(np.float32)
+    offered = np.uint64(sum(1 << k for k in range(fund) if supply[k] > 0))
+    results = []
+    for choose in (_choose_two_places, _choose_any_places):
+        state = (temas.copy(), progress.copy(), np.zeros(fund, dtype=np.int32))
+        choose(0, n, offered, supply, state[0], state[1], mastered, taste, state[2])
+        results.append(state)
+    (t2, p2, d2), (ta, pa, da) = results
+    assert np.array_equal(t2, ta) and np.array_equal(p2, pa) and np.array_equal(d2, da)
+    both_free = (temas < 0).all(axis=0) & (t2 >= 0).all(axis=0)
+    assert both_free.sum() > 100  # students took two temas at once
+    assert ((temas >= 0) & (t2 < 0)).any()  # and abandoned temas nobody offers

@@ -167,13 +167,22 @@ def _choose_temas(lo, hi, supply, temas, progress, mastered, taste, demand):
     """Students lo..hi-1 give up a tema nobody offers any more, and each free place takes the
     offered tema it likes best of those it has neither mastered nor holds; `demand` counts the
     temas under way."""
-    held = temas.shape[0]
-    one = np.float32(1.0)
     demand[:] = 0
     offered = np.uint64(0)  # the temas someone here offers, as a set
     for k in range(supply.size):
         if supply[k] > 0:
             offered |= np.uint64(1) << np.uint64(k)
+    if temas.shape[0] == 2:  # the default
+        _choose_two_places(lo, hi, offered, supply, temas, progress, mastered, taste, demand)
+    else:
+        _choose_any_places(lo, hi, offered, supply, temas, progress, mastered, taste, demand)
+
+
+@njit(cache=True)
+def _choose_any_places(lo, hi, offered, supply, temas, progress, mastered, taste, demand):
+    """`_choose_temas` for students holding any number of temas."""
+    held = temas.shape[0]
+    one = np.float32(1.0)
     for i in range(lo, hi):
         free = False
         for h in range(held):
@@ -201,6 +210,55 @@ def _choose_temas(lo, hi, supply, temas, progress, mastered, taste, demand):
                 temas[h, i] = k
                 open_temas &= ~(np.uint64(1) << np.uint64(k))
                 demand[k] += 1  # a tema just taken is under way (its progress is 0)
+
+
+@njit(cache=True)
+def _choose_two_places(lo, hi, offered, supply, temas, progress, mastered, taste, demand):
+    """`_choose_temas` for students holding two temas, written out place by place (a fifth
+    faster than the loop over places), and a student with both places free takes its two best
+    temas from one look at the open ones (the second best is what a second look would find)."""
+    one = np.float32(1.0)
+    for i in range(lo, hi):
+        k0, k1 = temas[0, i], temas[1, i]
+        free0 = k0 < 0
+        if not free0 and progress[0, i] < one:
+            if supply[k0] == 0:
+                temas[0, i] = -1  # no tutor offers it any more: the inquiry is abandoned
+                progress[0, i] = 0
+                free0 = True
+            else:
+                demand[k0] += 1
+        free1 = k1 < 0
+        if not free1 and progress[1, i] < one:
+            if supply[k1] == 0:
+                temas[1, i] = -1
+                progress[1, i] = 0
+                free1 = True
+            else:
+                demand[k1] += 1
+        if not (free0 or free1):
+            continue
+        open_temas = offered & ~mastered[i]
+        if not free0:
+            open_temas &= ~(np.uint64(1) << np.uint64(k0))
+        if not free1:
+            open_temas &= ~(np.uint64(1) << np.uint64(k1))
+        if not open_temas:
+            continue
+        if free0 and free1:
+            best, runner_up = _choose_two(open_temas, taste[i])
+            temas[0, i] = best
+            demand[best] += 1  # a tema just taken is under way (its progress is 0)
+            if runner_up >= 0:
+                temas[1, i] = runner_up
+                demand[runner_up] += 1
+        else:
+            k = _choose(open_temas, taste[i])
+            if free0:
+                temas[0, i] = k
+            else:
+                temas[1, i] = k
+            demand[k] += 1
 
 
 @njit(cache=True)
@@ -267,15 +325,15 @@ def _advance_two(lo, hi, paced, temas, progress, taste, engagement, effort, spee
         active = np.int64(under_way0) + np.int64(under_way1)
         if active == 0:
             continue
-        e = engagement[i]
+        e, student_taste = engagement[i], taste[i]
         own_time = voluntary_factor if e >= voluntary_threshold else one
         made = np.float32(0.0)
         if under_way0:
-            after = _inquiry(before0, k0, taste[i], active, own_time, paced, effort, speed)
+            after = _inquiry(before0, k0, student_taste, active, own_time, paced, effort, speed)
             made += after - before0
             progress[0, i] = after
         if under_way1:
-            after = _inquiry(before1, k1, taste[i], active, own_time, paced, effort, speed)
+            after = _inquiry(before1, k1, student_taste, active, own_time, paced, effort, speed)
             made += after - before1
             progress[1, i] = after
         engagement[i] = _engaged(e, made, engagement_gain)
@@ -344,3 +402,21 @@ def _choose(open_temas, taste):
         best = max(best, (score << np.uint32(6)) | np.uint32(63 - k))
         rest &= rest - np.uint64(1)  # clears it
     return 63 - np.int64(best & np.uint32(63))
+
+
+@njit(cache=True)
+def _choose_two(open_temas, taste):
+    """`_choose` twice over: the tema of the set `open_temas` (not empty) that interests a
+    student of this taste most, and the one it would choose once that is taken (-1 if none)."""
+    best, runner_up = np.uint32(0), np.uint32(0)
+    rest = open_temas
+    while rest:
+        k = lowest_member(rest)
+        score = np.uint32(interest_of(taste, k)) + np.uint32(1)
+        key = (score << np.uint32(6)) | np.uint32(63 - k)  # as in `_choose`: keys never tie
+        runner_up = max(runner_up, min(best, key))
+        best = max(best, key)
+        rest &= rest - np.uint64(1)  # clears it
+    if runner_up == 0:
+        return 63 - np.int64(best & np.uint32(63)), np.int64(-1)
+    return 63 - np.int64(best & np.uint32(63)), 63 - np.int64(runner_up & np.uint32(63))
