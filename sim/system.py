@@ -10,7 +10,7 @@ from numba import njit
 
 from sim.kinds import Origin, Stance
 from sim.params import BehaviourParams, SystemParams
-from sim.population import TASTES, Hierarchy, Schools, Students, Supervisors, Teachers, bit
+from sim.population import TASTES, Hierarchy, Schools, Students, Supervisors, Teachers
 
 
 @dataclass
@@ -73,13 +73,26 @@ def build_schools(p: SystemParams, n_zones: int, rng: np.random.Generator) -> Sc
 
 def random_catalogues(rng: np.random.Generator, n: int, fund: int, lo_hi: list[int]) -> np.ndarray:
     """A catalogue of between lo and hi distinct temas of the first `fund` for each of n tutors,
-    as uint64 bit sets."""
+    as uint64 bit sets: each tutor's temas are those of its `count` lowest random draws."""
     count = _uniform_int(rng, lo_hi, n)
-    order = np.argsort(rng.random((n, fund)), axis=1)
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.arange(fund)[None, :], axis=1)
-    chosen = ranks < count[:, None]
-    return np.bitwise_or.reduce(chosen * bit(np.arange(fund))[None, :], axis=1).astype(np.uint64)
+    return _lowest_drawn(rng.random((n, fund)), count)
+
+
+@njit(cache=True)
+def _lowest_drawn(draws, count):
+    """Per row, the set of the columns holding its `count` lowest draws, ties to the lower
+    column: what ranking each row by a stable sort gives, without sorting (a sort of every
+    row of the national system's 1.2 million teachers took half a second)."""
+    n, fund = draws.shape
+    sets = np.zeros(n, dtype=np.uint64)
+    for r in range(n):
+        for j in range(fund):
+            rank = 0  # how many columns a stable sort puts before column j
+            for k in range(fund):
+                rank += (draws[r, k] < draws[r, j]) | ((draws[r, k] == draws[r, j]) & (k < j))
+            if rank < count[r]:
+                sets[r] |= np.uint64(1) << np.uint64(j)
+    return sets
 
 
 def build_teachers(schools: Schools, m: BehaviourParams, rng: np.random.Generator) -> Teachers:

@@ -364,6 +364,22 @@ def test_the_lowest_keys_are_a_stable_sorts_first():
             assert np.array_equal(lowest(key, n), np.argsort(key, kind="stable")[:n]), n
 
 
+def test_a_tutors_first_catalogue_is_its_lowest_draws_as_a_stable_sort_ranks_them():
+    """`system.random_catalogues` gives each tutor the temas of its `count` lowest draws, ties to
+    the lower tema: what ranking each row by a stable sort gives, for any count from none to
+    the whole fund."""
+    from sim.system import _lowest_drawn
+
+    rng = np.random.default_rng(6)
+    for fund in (1, 8, 20, 64):
+        draws = rng.random((500, fund))
+        draws[:50] = np.round(draws[:50], 1)  # ties
+        count = rng.integers(0, fund + 1, 500)
+        order = np.argsort(draws, axis=1, kind="stable")
+        expected = [sum(1 << int(k) for k in order[r, : count[r]]) for r in range(500)]
+        assert [int(x) for x in _lowest_drawn(draws, count)] == expected
+
+
 def test_catalogues_are_grouped_by_school_in_teacher_order():
     """The counting sort of the adopters gives what a stable sort by school gives: each
     school's adopters' catalogues, in teacher order, between its offsets (schools without
