@@ -67,7 +67,8 @@ def _category(codes: np.ndarray, names: tuple[str, ...]) -> pa.DictionaryArray:
 
 def population_table(model: TutorialNetworkModel, population: str) -> pa.Table:
     """One row per agent of `population`, one column per attribute (per tema for 2-D ones)."""
-    from sim.metrics import genuine_teachers, school_states
+    from sim.metrics import school_states
+    from sim.practice import genuine_teachers
 
     arrays = getattr(model, population)
     n = getattr(arrays, fields(arrays)[0].name).shape[-1]

@@ -14,13 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.kinds import EventKind, Origin, SchoolState, Stance
-from sim.metrics import (
-    BUREAUCRATIZATION_PARTS,
-    genuine_teachers,
-    school_states,
-    survival_after_reversal,
-)
-from sim.practice import school_adopted
+from sim.metrics import BUREAUCRATIZATION_PARTS, school_states, survival_after_reversal
+from sim.practice import genuine_teachers, school_adopted
 from sim.rules import motivation
 from sim.rules.coaching import coach_load
 from sim.rules.diffusion import mobilizing_structures

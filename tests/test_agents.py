@@ -5,7 +5,7 @@ from __future__ import annotations
 from helpers import make_model
 
 from sim.agents import MinistryNode, Student, Supervisor, Teacher
-from sim.metrics import genuine_teachers
+from sim.practice import genuine_teachers
 
 
 def test_every_population_has_mesa_agents_reading_the_current_state():

@@ -7,10 +7,10 @@ import pytest
 from helpers import make_model
 
 from sim.kinds import Origin, SchoolState, Stance
-from sim.metrics import genuine_teachers, school_states
+from sim.metrics import school_states
 from sim.params import EventParams
 from sim.population import TASTES, bit, popcount64
-from sim.practice import school_adopted
+from sim.practice import genuine_teachers, school_adopted
 from sim.rules import (
     catalogue,
     coaching,

@@ -497,3 +497,34 @@ def test_choice_over_two_places_is_the_loop_over_any_number_bit_for_bit(seed):
     both_free = (temas < 0).all(axis=0) & (t2 >= 0).all(axis=0)
     assert both_free.sum() > 100  # students took two temas at once
     assert ((temas >= 0) & (t2 < 0)).any()  # and abandoned temas nobody offers
+
+
+def test_the_teacher_counts_are_the_array_expressions():
+    """The table's teacher counts, taken in one compiled pass, are what the array expressions
+    give, with practice at, just below and just above the genuine threshold as float32 holds it
+    (numpy compares float32 practice with the threshold in float32: 0.7 rounds down in float32,
+    so practice at it is genuine, which a comparison in float64 would deny)."""
+    from sim.kinds import Origin
+    from sim.metrics import teacher_counts
+    from sim.practice import genuine_teachers
+
+    model = make_model("behaviour.practice.genuine_threshold=0.7")
+    t = model.teachers
+    rng = np.random.default_rng(9)
+    n = t.school.size
+    threshold = np.float32(model.params.behaviour.practice.genuine_threshold)
+    near = np.array([np.nextafter(threshold, 0), threshold, np.nextafter(threshold, 1)])
+    t.practice[:] = np.where(rng.random(n) < 0.5, rng.choice(near, n), rng.random(n))
+    t.adopted[:] = rng.random(n) < 0.6
+    t.ever_adopted[:] = t.adopted | (rng.random(n) < 0.3)
+    t.origin[:] = np.where(t.adopted, rng.integers(1, 3, n), Origin.NONE)
+    genuine = genuine_teachers(model)
+    expected = (
+        int(genuine.sum()),
+        int((t.adopted & ~genuine).sum()),
+        int((t.ever_adopted & ~t.adopted).sum()),
+        int((t.adopted & (t.origin == Origin.VOLUNTARY)).sum()),
+        int((t.adopted & (t.origin == Origin.MANDATE)).sum()),
+    )
+    assert teacher_counts(model) == expected
+    assert min(expected) > 0

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.kinds import Origin, Stance
 from sim.practice import genuineness
@@ -21,6 +21,7 @@ from sim.rules.catalogue import learn_a_tema
 from sim.rules.mandate import cascade_quality, mandate_reaches_schools, ministry_coaches
 from sim.rules.opportunities import ministry_paid_coaches
 from sim.rules.tutoring import student_tutors_per_school, tutorial_time_share
+from sim.threads import threads_for
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -69,13 +70,14 @@ def teach_practice(model: TutorialNetworkModel) -> None:
     if p.coach_rate > 0:
         capacity += float(from_students.sum()) / p.coach_rate
     model.coaching.load = demand / capacity if capacity else (np.inf if demand else 0.0)
-    _practise(
-        t.school, adopted, t.practice, t.motivation, model.exposure, from_students,
-        tutorial_time_share(model), gain, p.peer_rate, p.self_rate, np.float32(p.decay),
-    )  # fmt: skip
+    with threads_for(t.school.size):
+        _practise(
+            t.school, adopted, t.practice, t.motivation, model.exposure, from_students,
+            tutorial_time_share(model), gain, p.peer_rate, p.self_rate, np.float32(p.decay),
+        )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _practise(school, adopted, practice, motivation, exposure, from_students, tutorial_time,
               gain, peer_rate, self_rate, decay):  # fmt: skip
     """Every teacher's practice moves, one teacher at a time, in the precision of the state:
@@ -85,7 +87,7 @@ def _practise(school, adopted, practice, motivation, exposure, from_students, tu
     left to learn. The practice decays, the less so the more motivated an adopter is; a teacher
     outside the practice forgets it at the full rate."""
     one = np.float32(1.0)
-    for i in range(practice.size):
+    for i in prange(practice.size):  # each teacher writes only its own practice
         joined = np.float64(adopted[i])
         g = np.float32(np.float64(gain[i]) + from_students[i])
         g = np.float32(np.float64(g) + peer_rate * joined * np.float64(exposure[i]))

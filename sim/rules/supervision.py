@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim import libm
 from sim.kinds import Stance
 from sim.practice import adopters_per_school, school_adopted
 from sim.rules.diffusion import genuine_demonstrations_per_zone
 from sim.rules.mandate import mandate_in_force, required_schools
+from sim.threads import threads_for
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
@@ -98,19 +99,20 @@ def assign_paperwork(model: TutorialNetworkModel) -> None:
     m = model.params.behaviour
     t, s = model.teachers, model.schools
     enforcing = model.supervisors.stance == Stance.ENFORCE
-    _assign_paperwork(
-        t.school, s.zone, s.sheltered, enforcing, required_schools(model),
-        np.float32(m.base_admin_load), m.supervision.paperwork_load,
-        model.params.scenario.mandate.paperwork, t.admin_load,
-    )  # fmt: skip
+    with threads_for(t.school.size):
+        _assign_paperwork(
+            t.school, s.zone, s.sheltered, enforcing, required_schools(model),
+            np.float32(m.base_admin_load), m.supervision.paperwork_load,
+            model.params.scenario.mandate.paperwork, t.admin_load,
+        )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def _assign_paperwork(school, zone, sheltered, enforcing, required, base, supervisor_paperwork,
                       mandate_paperwork, admin_load):  # fmt: skip
     """Teacher by teacher, in single precision as the load is kept: the base load, plus an
     enforcing supervisor's paperwork and a mandate's, neither in a sheltered school; at most 1."""
-    for i in range(school.size):
+    for i in prange(school.size):  # each teacher writes only its own load
         sc = school[i]
         open_to_rules = not sheltered[sc]
         load = base
