@@ -1,9 +1,10 @@
 """How many threads a compiled loop over schools or teachers may use.
 
 The compiled loops over schools (``sim.rules.lessons``, ``sim.rules.tutoring``, the yearly
-cohort in ``sim.rules.turnover``) and over teachers (``sim.rules.motivation``, ``sim.network``)
-can run in parallel threads, with the same result whatever the count: each school or teacher
-writes only its own state. A second thread pays only
+cohort in ``sim.rules.turnover``), over teachers (``sim.rules.motivation``, ``sim.network``, the
+practice's move in ``sim.rules.coaching``, paperwork in ``sim.rules.supervision``) and over any
+array (``sim.libm``) can run in parallel threads, with the same result whatever the count: each
+school, teacher or element writes only its own state. A second thread pays only
 when a loop's work far exceeds what starting and joining threads costs, and it costs much more
 than that when other processes share the cores (a sweep's or a calibration's workers): a thread
 that loses its core holds every other thread at the loop's end for a scheduler time slice. On the
