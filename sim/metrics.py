@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 from sim.kinds import Origin, SchoolState, Stance
-from sim.practice import adopters_per_school, genuine_schools
+from sim.practice import adopters_per_school, genuine_schools, is_genuine
 from sim.rules.mandate import cascade_depth, cascade_quality, mandate_reaches_schools
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ def _teacher_counts(adopted, practice, threshold, ever_adopted, origin, voluntar
     genuine = surface = lapsed = volunteers = mandated = 0
     for i in range(adopted.size):
         if adopted[i]:
-            if practice[i] >= threshold:
+            if is_genuine(adopted[i], practice[i], threshold):
                 genuine += 1
             else:
                 surface += 1

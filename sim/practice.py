@@ -7,14 +7,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
+from numba.extending import register_jitable
 
 if TYPE_CHECKING:
     from sim.model import TutorialNetworkModel
 
 
+@register_jitable
 def is_genuine(adopted, practice, threshold: float):
     """Adopted and practising it for real: practice mastery at or above the threshold. Works on
-    one teacher's values and on whole arrays alike."""
+    one teacher's values and on whole arrays alike, and in compiled loops."""
     return adopted & (practice >= threshold)
 
 
